@@ -74,9 +74,7 @@ class Look:
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
-            raise _invalid(
-                "not valid JSON", "룩 데이터를 읽을 수 없습니다."
-            ) from error
+            raise _invalid("not valid JSON", "룩 데이터를 읽을 수 없습니다.") from error
         return cls.from_dict(data)
 
     @classmethod

@@ -1,0 +1,165 @@
+"""Placement, shadows and the final composite.
+
+The product's own pixels are never altered: the photo and its mask are scaled
+separately, edge colours are cleaned only where the mask is below 255, and the
+product is laid over the scene with a plain alpha composite. Wherever the
+scaled mask is fully opaque, the output equals the scaled photo exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageChops, ImageFilter
+
+from lite_app.cutout import Cutout, decontaminate
+
+logger = logging.getLogger(__name__)
+
+# Keep the product this far from the canvas edges (share of the side).
+EDGE_MARGIN = 0.03
+# Context kept around the product's box so edge cleaning sees the background.
+CROP_MARGIN = 8
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How the product sits on the canvas; every field has a sensible default."""
+
+    scale: float = (
+        0.75  # the product's longer side, as a share of the shorter canvas side
+    )
+    offset_x: float = 0.0  # share of canvas width, positive is right
+    offset_y: float = 0.0  # share of canvas height, positive is down
+    shadow: float = 0.6  # 0 no shadow, 1 strongest
+    reflection: bool = False
+
+
+@dataclass(frozen=True)
+class PlacedProduct:
+    """The scaled product and where its top-left corner lands on the canvas."""
+
+    photo: Image.Image  # RGB, scaled and edge-cleaned
+    mask: Image.Image  # L, same size
+    position: tuple[int, int]
+
+
+def scaled_product(
+    cutout: Cutout, canvas_size: tuple[int, int], scale: float
+) -> tuple[Image.Image, Image.Image]:
+    """Crop the product to its box and scale photo and mask to their canvas size."""
+    x0, y0, x1, y1 = cutout.bbox
+    box_width, box_height = x1 - x0, y1 - y0
+    width, height = canvas_size
+    limit = min(
+        scale * min(width, height) / max(box_width, box_height),
+        (1 - 2 * EDGE_MARGIN) * width / box_width,
+        (1 - 2 * EDGE_MARGIN) * height / box_height,
+    )
+    size = (max(1, round(box_width * limit)), max(1, round(box_height * limit)))
+    photo = cutout.photo.crop(cutout.bbox).resize(size, Image.Resampling.LANCZOS)
+    mask = cutout.mask.crop(cutout.bbox).resize(size, Image.Resampling.LANCZOS)
+    return photo, mask
+
+
+def place(
+    cutout: Cutout,
+    canvas_size: tuple[int, int],
+    placement: Placement,
+    floor_y: float | None,
+) -> PlacedProduct:
+    """Scale the product, clean its edges and choose where it stands."""
+    photo, mask = scaled_product(cutout, canvas_size, placement.scale)
+    cleaned = decontaminate(np.asarray(photo), np.asarray(mask))
+    position = _position(canvas_size, photo.size, placement, floor_y)
+    return PlacedProduct(Image.fromarray(cleaned, "RGB"), mask, position)
+
+
+def _position(
+    canvas_size: tuple[int, int],
+    product_size: tuple[int, int],
+    placement: Placement,
+    floor_y: float | None,
+) -> tuple[int, int]:
+    width, height = canvas_size
+    product_width, product_height = product_size
+    left = (width - product_width) / 2 + placement.offset_x * width
+    if floor_y is None:
+        top = (height - product_height) / 2
+    else:
+        # Stand on the floor line, unless that would push the product off the top.
+        top = max(floor_y * height - product_height, EDGE_MARGIN * height)
+    top += placement.offset_y * height
+    left = min(max(left, 0), width - product_width)
+    top = min(max(top, 0), height - product_height)
+    return round(left), round(top)
+
+
+def compose(
+    scene: Image.Image,
+    product: PlacedProduct,
+    placement: Placement,
+    *,
+    glossy: bool = False,
+) -> Image.Image:
+    """Lay the product over the scene with its shadows (and a reflection)."""
+    canvas = scene.convert("RGB").copy()
+    if placement.shadow > 0:
+        canvas = _with_shadows(canvas, product, placement.shadow)
+    if placement.reflection and glossy:
+        canvas = _with_reflection(canvas, product)
+    full_mask = Image.new("L", canvas.size, 0)
+    full_mask.paste(product.mask, product.position)
+    full_photo = canvas.copy()
+    full_photo.paste(product.photo, product.position)
+    return Image.composite(full_photo, canvas, full_mask)
+
+
+def shadow_layer(product: PlacedProduct, canvas_size: tuple[int, int]) -> Image.Image:
+    """Darkness to apply (L, 255 darkest): a tight contact shadow and a soft drop."""
+    width, height = product.mask.size
+    left, top = product.position
+    layer = Image.new("L", canvas_size, 0)
+
+    # Contact shadow: the silhouette squashed flat at the product's foot.
+    flat_height = max(2, height // 14)
+    contact = product.mask.resize((width, flat_height), Image.Resampling.BILINEAR)
+    contact_box = Image.new("L", canvas_size, 0)
+    contact_box.paste(contact, (left, top + height - flat_height // 2))
+    blur = max(1.0, height / 80)
+    contact_box = contact_box.filter(ImageFilter.GaussianBlur(blur))
+
+    # Drop shadow: the silhouette, nudged down, widely blurred and faint.
+    drop = Image.new("L", canvas_size, 0)
+    drop.paste(product.mask, (left + width // 40, top + height // 25))
+    drop = drop.filter(ImageFilter.GaussianBlur(max(2.0, height / 18)))
+    drop = drop.point(lambda value: value * 45 // 100)
+
+    layer = ImageChops.lighter(contact_box.point(lambda v: v * 85 // 100), drop)
+    return layer
+
+
+def _with_shadows(
+    canvas: Image.Image, product: PlacedProduct, strength: float
+) -> Image.Image:
+    layer = np.asarray(shadow_layer(product, canvas.size), dtype=np.float32) / 255.0
+    darkening = 1.0 - strength * layer[..., np.newaxis]
+    shaded = np.asarray(canvas, dtype=np.float32) * darkening
+    return Image.fromarray(np.round(shaded).astype(np.uint8), "RGB")
+
+
+def _with_reflection(canvas: Image.Image, product: PlacedProduct) -> Image.Image:
+    """A faint mirror image below the product, fading out, as on a glossy floor."""
+    width, height = product.photo.size
+    left, top = product.position
+    flipped = product.photo.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    fade = np.linspace(0.3, 0.0, height, dtype=np.float32)[:, np.newaxis]
+    mirror_mask = np.asarray(
+        product.mask.transpose(Image.Transpose.FLIP_TOP_BOTTOM), dtype=np.float32
+    )
+    alpha = Image.fromarray(np.round(mirror_mask * fade).astype(np.uint8), "L")
+    result = canvas.copy()
+    result.paste(flipped, (left, top + height), alpha)
+    return result

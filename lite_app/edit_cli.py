@@ -1,0 +1,175 @@
+"""Command-line doors to the editor: edit, cutout, batch, scenes, fetch-weights.
+
+None of these imports gradio, torch or diffusers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from lite_app.errors import LiteError, LookInvalid
+from lite_app.look import Look
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+PHOTO_SUFFIXES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".bmp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".mpo",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    edit = subparsers.add_parser("edit", help="one photo to a marketplace image")
+    edit.add_argument("photo", type=Path)
+    _add_look_options(edit)
+    edit.add_argument("-o", "--output", type=Path, help="file or folder to write")
+    edit.set_defaults(func=run_edit)
+
+    cutout = subparsers.add_parser("cutout", help="the product on transparency")
+    cutout.add_argument("photo", type=Path)
+    cutout.add_argument("-o", "--output", type=Path, required=True)
+    cutout.set_defaults(func=run_cutout)
+
+    batch = subparsers.add_parser("batch", help="a whole folder of photos")
+    batch.add_argument("input_dir", type=Path)
+    batch.add_argument("output_dir", type=Path)
+    _add_look_options(batch)
+    batch.set_defaults(func=run_batch)
+
+    scenes = subparsers.add_parser("scenes", help="list scene ids and names")
+    scenes.set_defaults(func=run_scenes)
+
+    fetch = subparsers.add_parser("fetch-weights", help="download model weights")
+    fetch.set_defaults(func=run_fetch_weights)
+
+
+def _add_look_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scene", help="scene id (see `scenes`)")
+    parser.add_argument("--target", help="marketplace name or WIDTHxHEIGHT")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--scale", type=float, help="product size, 0.05-1")
+    parser.add_argument("--shadow", type=float, help="shadow strength, 0-1")
+    parser.add_argument("--prompt", help="describe the scene in Korean or English")
+    parser.add_argument("--new-cutout", action="store_true", default=None)
+
+
+def look_from_args(args: argparse.Namespace) -> Look:
+    """Build the look from options; anything not given keeps its default."""
+    changes = {
+        "scene": args.scene,
+        "target": args.target,
+        "seed": args.seed,
+        "scale": args.scale,
+        "shadow": args.shadow,
+        "prompt": args.prompt,
+        "new_cutout": args.new_cutout,
+    }
+    return Look().with_changes(**{k: v for k, v in changes.items() if v is not None})
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    from lite_app.editor import edit
+
+    look = _look_or_exit(args)
+    if look is None:
+        return EXIT_USAGE
+    result = edit(args.photo, look, photo_name=args.photo.name, download_weights=True)
+    output = _output_path(args.output, result.filename, args.photo.parent)
+    output.write_bytes(result.data)
+    for note in result.notes:
+        print(f"{note.ko} / {note.en}", file=sys.stderr)
+    print(output)
+    return EXIT_OK
+
+
+def run_cutout(args: argparse.Namespace) -> int:
+    from lite_app.cutout import cut_out
+    from lite_app.intake import load_photo
+
+    photo = load_photo(args.photo)
+    alpha = photo.image.getchannel("A") if photo.has_alpha else None
+    cutout = cut_out(photo.image, alpha=alpha, download=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    cutout.rgba().save(args.output, "PNG")
+    print(args.output)
+    return EXIT_OK
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from lite_app.editor import edit
+
+    look = _look_or_exit(args)
+    if look is None:
+        return EXIT_USAGE
+    if not args.input_dir.is_dir():
+        print(f"폴더가 없습니다 / No such folder: {args.input_dir}", file=sys.stderr)
+        return EXIT_USAGE
+    photos = sorted(
+        path
+        for path in args.input_dir.iterdir()
+        if path.is_file() and path.suffix.lower() in PHOTO_SUFFIXES
+    )
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    failed: list[tuple[Path, str]] = []
+    for path in tqdm(photos, desc="photos", unit="photo", file=sys.stderr):
+        try:
+            result = edit(path, look, photo_name=path.name, download_weights=True)
+        except LiteError as error:
+            failed.append((path, error.user_message()))
+            continue
+        (args.output_dir / result.filename).write_bytes(result.data)
+    _report_batch(len(photos), failed)
+    return EXIT_INPUT_FAILED if failed else EXIT_OK
+
+
+def _report_batch(total: int, failed: list[tuple[Path, str]]) -> None:
+    print(f"{total - len(failed)}/{total} done", file=sys.stderr)
+    if failed:
+        print(f"실패 {len(failed)}건 / {len(failed)} failed:", file=sys.stderr)
+        for path, message in failed:
+            print(f"- {path.name}: {message.replace(chr(10), ' / ')}", file=sys.stderr)
+
+
+def run_scenes(args: argparse.Namespace) -> int:
+    from lite_app.scenes.presets import list_presets
+
+    for preset in list_presets():
+        print(f"{preset.id}\t{preset.name_ko}\t{preset.name_en}")
+    return EXIT_OK
+
+
+def run_fetch_weights(args: argparse.Namespace) -> int:
+    from lite_app.weights import ensure_weights
+
+    print(ensure_weights(download=True))
+    return EXIT_OK
+
+
+def _look_or_exit(args: argparse.Namespace) -> Look | None:
+    try:
+        return look_from_args(args)
+    except LookInvalid as error:
+        print(error.user_message(), file=sys.stderr)
+        return None
+
+
+def _output_path(output: Path | None, filename: str, default_dir: Path) -> Path:
+    if output is None:
+        return default_dir / filename
+    if output.is_dir():
+        return output / filename
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return output

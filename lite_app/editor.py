@@ -1,0 +1,245 @@
+"""``edit(photo, look) -> Result``: the one call every door uses.
+
+Like a pipeline call, it reads as numbered steps: check, intake, cutout, scene,
+compose, export. Everything that can be refused is refused in step 0, before
+any model runs or anything is charged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from PIL import Image
+
+from lite_app import cutout as cutouts
+from lite_app.compose import Placement, compose, place
+from lite_app.errors import LiteError
+from lite_app.export import Target, encode, file_name, parse_target
+from lite_app.intake import Photo, load_photo
+from lite_app.look import Look
+from lite_app.scenes import presets
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_SIDE = 512
+# Work at this multiple of the canvas's longer side: enough detail for the
+# product's edges, far less than a 4000 px phone photo.
+WORKING_FACTOR = 1.5
+TRANSPARENT_WORKING_SIDE = 2000
+TRANSPARENT_MARGIN = 0.05
+
+PhotoSource = bytes | str | os.PathLike[str] | BinaryIO
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the seller should know about this result, in both languages."""
+
+    ko: str
+    en: str
+
+    def text(self, language: str = "ko") -> str:
+        return self.en if language == "en" else self.ko
+
+
+@dataclass(frozen=True)
+class Result:
+    """The finished image, its file bytes, and how it was made."""
+
+    image: Image.Image
+    data: bytes
+    format: str
+    filename: str
+    target: str
+    look: Look
+    scene: str
+    result_key: str
+    cutout: cutouts.Cutout
+    notes: tuple[Note, ...] = ()
+    quality: int | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+
+@dataclass(frozen=True)
+class SceneChoice:
+    scene_id: str
+    params: dict[str, object]
+    notes: tuple[Note, ...] = ()
+
+
+def edit(
+    photo: PhotoSource | Photo,
+    look: Look | None = None,
+    *,
+    preview: bool = False,
+    photo_name: str | None = None,
+    download_weights: bool = False,
+) -> Result:
+    """Cut the product out of ``photo`` and set it on the look's scene.
+
+    ``preview`` makes a small free image (longer side at most 512 px) for
+    choosing a scene. ``download_weights`` lets a command-line run fetch the
+    model on first use; the web app never waits on a download.
+    """
+    look = look or Look()
+    timer = _Timer()
+
+    # 0. Check everything that can be refused before spending anything.
+    target = parse_target(look.target)
+    scene_choice = choose_scene(look)
+    presets.checked_params(scene_choice.scene_id, scene_choice.params)
+    canvas_size = _canvas_size(target, preview)
+
+    # 1. Intake: decode, orient, convert, at a working size for this canvas.
+    loaded = photo if isinstance(photo, Photo) else _load(photo, target, canvas_size)
+    timer.lap("intake")
+
+    # 2. Cutout: the photo's own transparency, or the model's mask.
+    cutout = _cut_out(loaded, look, download_weights)
+    timer.lap("cutout")
+
+    if target.size is None:
+        image = _transparent_cutout(cutout, preview)
+        return _finish(image, target, look, scene_choice, cutout, timer, photo_name)
+
+    # 3. Scene: rendered once per (id, params, size, seed) and reused.
+    scene = presets.render_scene(
+        scene_choice.scene_id, canvas_size, scene_choice.params, look.seed
+    )
+    timer.lap("scene")
+
+    # 4. Compose: place, shadow, and lay the untouched product on top.
+    placement = placement_of(look)
+    placed = place(cutout, canvas_size, placement, scene.floor_y)
+    image = compose(scene.image, placed, placement, glossy=scene.glossy)
+    timer.lap("compose")
+
+    # 5. Export happens in _finish: format, byte cap, no personal metadata.
+    return _finish(image, target, look, scene_choice, cutout, timer, photo_name)
+
+
+def placement_of(look: Look) -> Placement:
+    return Placement(
+        scale=look.scale,
+        offset_x=look.offset_x,
+        offset_y=look.offset_y,
+        shadow=look.shadow,
+        reflection=look.reflection,
+    )
+
+
+def choose_scene(look: Look) -> SceneChoice:
+    """The preset and params a look asks for; free text is mapped to a preset."""
+    if not look.prompt.strip():
+        return SceneChoice(look.scene, dict(look.scene_params))
+    from lite_app.words import match_scene
+
+    match = match_scene(look.prompt)
+    params = {**match.params, **look.scene_params}
+    notes = [Note(match.reason_ko, match.reason_en)]
+    if match.translation.note_ko or match.translation.note_en:
+        notes.append(Note(match.translation.note_ko, match.translation.note_en))
+    return SceneChoice(match.scene, params, tuple(notes))
+
+
+def working_side(target: Target, canvas_size: tuple[int, int]) -> int:
+    if target.size is None:
+        return TRANSPARENT_WORKING_SIDE
+    return round(max(canvas_size) * WORKING_FACTOR)
+
+
+def result_key(photo_bytes: bytes, look: Look) -> str:
+    """Same photo and look, same key: a repeat download of one result."""
+    digest = hashlib.sha256(photo_bytes)
+    digest.update(look.to_json().encode())
+    return digest.hexdigest()
+
+
+def _canvas_size(target: Target, preview: bool) -> tuple[int, int]:
+    if target.size is None:
+        return (TRANSPARENT_WORKING_SIDE, TRANSPARENT_WORKING_SIDE)
+    width, height = target.size
+    if not preview or max(width, height) <= PREVIEW_SIDE:
+        return width, height
+    factor = PREVIEW_SIDE / max(width, height)
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
+def _load(source: PhotoSource, target: Target, canvas_size: tuple[int, int]) -> Photo:
+    return load_photo(source, max_side=working_side(target, canvas_size))
+
+
+def _cut_out(photo: Photo, look: Look, download: bool) -> cutouts.Cutout:
+    if photo.has_alpha and not look.new_cutout:
+        return cutouts.cut_out(photo.image, alpha=photo.image.getchannel("A"))
+    return cutouts.cut_out(photo.image, download=download)
+
+
+def _transparent_cutout(cutout: cutouts.Cutout, preview: bool) -> Image.Image:
+    """The product alone on transparency, cropped with a small margin."""
+    x0, y0, x1, y1 = cutout.bbox
+    margin = round(TRANSPARENT_MARGIN * max(x1 - x0, y1 - y0))
+    width, height = cutout.photo.size
+    box = (max(0, x0 - margin), max(0, y0 - margin))
+    box += (min(width, x1 + margin), min(height, y1 + margin))
+    image = cutout.rgba().crop(box)
+    if preview:
+        image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    return image
+
+
+def _finish(
+    image: Image.Image,
+    target: Target,
+    look: Look,
+    scene_choice: SceneChoice,
+    cutout: cutouts.Cutout,
+    timer: _Timer,
+    photo_name: str | None,
+) -> Result:
+    data, quality = encode(image, target)
+    timer.lap("export")
+    key = result_key(cutout.photo.tobytes(), look)
+    logger.info(
+        "edit done: target=%s scene=%s %s", target.name, scene_choice.scene_id, timer
+    )
+    return Result(
+        image=image,
+        data=data,
+        format=target.format,
+        filename=file_name(photo_name, target),
+        target=target.name,
+        look=look,
+        scene=scene_choice.scene_id if target.size else "transparent",
+        result_key=key,
+        cutout=cutout,
+        notes=scene_choice.notes,
+        quality=quality,
+        seconds=timer.laps,
+    )
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 4)
+        self._last = now
+
+    def __str__(self) -> str:
+        return " ".join(f"{name}={seconds:.3f}s" for name, seconds in self.laps.items())
+
+
+__all__ = ["LiteError", "Note", "Result", "edit", "result_key"]
