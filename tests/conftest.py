@@ -1,0 +1,73 @@
+"""Shared fixtures: real photos, synthesized products with known alpha, and a
+fresh data folder for every test."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+
+@pytest.fixture(autouse=True)
+def fresh_data_dir(tmp_path, monkeypatch):
+    """Every test gets its own database and secrets."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("LITE_DATA_DIR", str(folder))
+    return folder
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 92) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def real_photo(name: str) -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(getattr(data, name)())
+
+
+@pytest.fixture(scope="session")
+def real_photos() -> dict[str, Image.Image]:
+    return {name: real_photo(name) for name in ("coffee", "rocket", "chelsea")}
+
+
+def synthetic_product(
+    size: tuple[int, int] = (640, 480),
+    background: tuple[int, int, int] = (235, 235, 230),
+    color: tuple[int, int, int] = (200, 30, 40),
+) -> tuple[Image.Image, np.ndarray]:
+    """A red bottle-like product on a plain background, and its exact alpha."""
+    width, height = size
+    mask = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(mask)
+    body = (width * 0.38, height * 0.3, width * 0.62, height * 0.85)
+    draw.rounded_rectangle(body, radius=width * 0.04, fill=255)
+    neck = (width * 0.46, height * 0.15, width * 0.54, height * 0.32)
+    draw.rectangle(neck, fill=255)
+    photo = Image.new("RGB", size, background)
+    shade = np.linspace(0.8, 1.1, width, dtype=np.float32)[np.newaxis, :, np.newaxis]
+    product = np.clip(np.array(color, dtype=np.float32) * shade, 0, 255)
+    product = np.broadcast_to(product, (height, width, 3)).astype(np.uint8)
+    photo.paste(Image.fromarray(product, "RGB"), (0, 0), mask)
+    return photo, np.asarray(mask) >= 128
+
+
+@pytest.fixture
+def product_photo() -> tuple[Image.Image, np.ndarray]:
+    return synthetic_product()
+
+
+@pytest.fixture
+def make_jpeg() -> Callable[..., bytes]:
+    return jpeg_bytes
