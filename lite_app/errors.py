@@ -14,7 +14,7 @@ class LiteError(Exception):
     """Root of every error the app raises on purpose."""
 
     def __init__(self, message_ko: str, message_en: str, **context: Any) -> None:
-        super().__init__(message_en)
+        super().__init__(f"{message_ko}\n{message_en}")
         self.message_ko = message_ko
         self.message_en = message_en
         self.context = context
