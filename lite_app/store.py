@@ -35,6 +35,102 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (text, source, target)
     );
     """,
+    # 2: credits. Balances live in rows with CHECKs that forbid going below
+    # zero; every grant, charge and refund also writes one ledger row.
+    """
+    CREATE TABLE visitors (
+        visitor_id TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        paid_images INTEGER NOT NULL DEFAULT 0 CHECK (paid_images >= 0),
+        free_images INTEGER NOT NULL DEFAULT 0 CHECK (free_images >= 0)
+    );
+    CREATE TABLE plan_periods (
+        id INTEGER PRIMARY KEY,
+        visitor_id TEXT NOT NULL REFERENCES visitors (visitor_id),
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        images INTEGER NOT NULL CHECK (images >= 0),
+        used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0 AND used <= images)
+    );
+    CREATE INDEX plan_periods_by_visitor ON plan_periods (visitor_id, ends_at);
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        visitor_id TEXT NOT NULL REFERENCES visitors (visitor_id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (
+            kind IN ('trial', 'promo', 'purchase', 'plan', 'charge', 'refund')
+        ),
+        pool TEXT NOT NULL CHECK (pool IN ('plan', 'paid', 'free')),
+        images INTEGER NOT NULL CHECK (images >= 0),
+        krw INTEGER NOT NULL CHECK (krw >= 0),
+        result_key TEXT,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX ledger_by_time ON ledger (at);
+    CREATE INDEX ledger_by_visitor ON ledger (visitor_id, at);
+    CREATE TABLE holds (
+        id INTEGER PRIMARY KEY,
+        visitor_id TEXT NOT NULL REFERENCES visitors (visitor_id),
+        result_key TEXT NOT NULL,
+        pool TEXT NOT NULL CHECK (pool IN ('plan', 'paid', 'free')),
+        plan_period_id INTEGER REFERENCES plan_periods (id),
+        at TEXT NOT NULL
+    );
+    CREATE INDEX holds_by_visitor ON holds (visitor_id, at);
+    CREATE TABLE charges (
+        visitor_id TEXT NOT NULL REFERENCES visitors (visitor_id),
+        result_key TEXT NOT NULL,
+        pool TEXT NOT NULL CHECK (pool IN ('plan', 'paid', 'free')),
+        plan_period_id INTEGER REFERENCES plan_periods (id),
+        at TEXT NOT NULL,
+        refunded_at TEXT,
+        PRIMARY KEY (visitor_id, result_key)
+    );
+    CREATE TABLE promo_codes (
+        code TEXT PRIMARY KEY,
+        images INTEGER NOT NULL CHECK (images > 0),
+        max_uses INTEGER NOT NULL CHECK (max_uses > 0),
+        uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0 AND uses <= max_uses),
+        starts_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE promo_redemptions (
+        code TEXT NOT NULL REFERENCES promo_codes (code),
+        visitor_id TEXT NOT NULL REFERENCES visitors (visitor_id),
+        at TEXT NOT NULL,
+        PRIMARY KEY (code, visitor_id)
+    );
+    CREATE TABLE promo_misses (
+        visitor_id TEXT PRIMARY KEY,
+        misses INTEGER NOT NULL CHECK (misses >= 0),
+        last_miss_at TEXT NOT NULL,
+        blocked_until TEXT
+    );
+    """,
+    # 3: recipes, saved looks that others open, change and save as their own.
+    """
+    CREATE TABLE recipes (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        look TEXT NOT NULL,
+        thumbnail BLOB,
+        parent_id TEXT REFERENCES recipes (id) ON DELETE SET NULL,
+        public INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+        uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX recipes_gallery ON recipes (public, uses DESC, created_at DESC);
+    CREATE INDEX recipes_by_owner ON recipes (owner, created_at DESC);
+    CREATE TABLE recipe_uses (
+        recipe_id TEXT NOT NULL REFERENCES recipes (id) ON DELETE CASCADE,
+        visitor_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (recipe_id, visitor_id)
+    );
+    """,
 ]
 
 _migrated: set[Path] = set()
