@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import PurePath
 
 from PIL import Image, ImageCms
 
@@ -101,7 +102,9 @@ def parse_target(name: str) -> Target:
 
 @cache
 def srgb_profile() -> bytes:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    """An sRGB ICC profile, with its creation date cleared so output is stable."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return profile[:24] + bytes(12) + profile[36:]
 
 
 def encode(image: Image.Image, target: Target) -> tuple[bytes, int | None]:
@@ -123,15 +126,19 @@ def _png_bytes(image: Image.Image) -> bytes:
 
 
 def _jpeg_bytes(image: Image.Image, quality: int) -> bytes:
+    options = {
+        "quality": quality,
+        "subsampling": 0 if quality >= 90 else 2,
+        "icc_profile": srgb_profile(),
+    }
     buffer = io.BytesIO()
-    image.save(
-        buffer,
-        "JPEG",
-        quality=quality,
-        optimize=True,
-        subsampling=0 if quality >= 90 else 2,
-        icc_profile=srgb_profile(),
-    )
+    try:
+        image.save(buffer, "JPEG", optimize=True, **options)
+    except OSError:
+        # Pillow's optimizing encoder sizes its buffer from the pixel count and
+        # overflows on near-random content; the plain encoder has no such limit.
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", **options)
     return buffer.getvalue()
 
 
@@ -167,6 +174,7 @@ def _too_large(target: Target) -> ExportFailed:
 
 def file_name(photo_name: str | None, target: Target) -> str:
     """A download name a seller recognizes: photo name, target, extension."""
-    stem = re.sub(r"[^\w\-가-힣]+", "-", (photo_name or "product").rsplit(".", 1)[0])
+    stem = PurePath((photo_name or "product").replace("\\", "/")).stem
+    stem = re.sub(r"[^\w\-가-힣]+", "-", stem)
     stem = stem.strip("-")[:60] or "product"
     return f"{stem}-{target.name}.{target.extension}"

@@ -84,22 +84,21 @@ def preview_photo(
 
 def edit_photo(
     photo: str | None, look_json: str, language: str = "ko"
-) -> tuple[Image.Image, gr.DownloadButton, str]:
+) -> tuple[Image.Image, str, str]:
     """The full-size marketplace image and its file (API: /edit)."""
     if not photo:
         raise gr.Error(_no_photo_message(language))
     result = _run_edit(photo, look_json, language, preview=False)
-    download = gr.DownloadButton(value=str(save_result(result)), visible=True)
-    return result.image, download, receipt_markdown(result, language)
+    path = save_result(result)
+    return result.image, str(path), receipt_markdown(result, language)
 
 
-def cutout_photo(photo: str | None, language: str = "ko") -> gr.DownloadButton:
+def cutout_photo(photo: str | None, language: str = "ko") -> str:
     """The product alone on transparency, as a PNG file (API: /cutout)."""
     if not photo:
         raise gr.Error(_no_photo_message(language))
     look = Look(target="transparent").to_json()
-    path = save_result(_run_edit(photo, look, language, preview=False))
-    return gr.DownloadButton(value=str(path), visible=True)
+    return str(save_result(_run_edit(photo, look, language, preview=False)))
 
 
 def _run_edit(photo: str, look_json: str, language: str, *, preview: bool) -> Result:
@@ -214,6 +213,10 @@ def original_view(photo: str | None) -> Image.Image | None:
         return load_photo(photo, max_side=512).image
     except LiteError:
         return None
+
+
+def show_download() -> dict[str, Any]:
+    return gr.update(visible=True)
 
 
 def scene_from_gallery(event: gr.SelectData) -> str:
@@ -394,6 +397,12 @@ def build_demo() -> gr.Blocks:
             [result_image, download_button, receipt],
             api_name="edit",
             **limits,
+        ).success(
+            show_download,
+            None,
+            download_button,
+            queue=False,
+            api_visibility="private",
         )
         cutout_button.click(
             cutout_photo,
@@ -401,6 +410,12 @@ def build_demo() -> gr.Blocks:
             download_button,
             api_name="cutout",
             **limits,
+        ).success(
+            show_download,
+            None,
+            download_button,
+            queue=False,
+            api_visibility="private",
         )
         language_choice.change(
             switch_language,

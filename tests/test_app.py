@@ -1,0 +1,103 @@
+"""The web app on loopback, driven through gradio_client like any API user."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from conftest import jpeg_bytes, real_photo
+from PIL import Image
+
+gradio_client = pytest.importorskip("gradio_client")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    from lite_app.cutout import warm_up
+    from lite_app.ui import build_demo
+
+    warm_up(download=True)
+    demo = build_demo()
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        max_file_size="30mb",
+    )
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return gradio_client.Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def rocket_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("upload") / "rocket.jpg"
+    path.write_bytes(jpeg_bytes(real_photo("rocket")))
+    return path
+
+
+def look_json(**fields) -> str:
+    return json.dumps(fields)
+
+
+def test_api_names_edit_and_cutout(client):
+    names = set(
+        client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    )
+    assert {"/edit", "/cutout", "/preview"} <= names
+
+
+def test_edit_returns_a_marketplace_file(client, rocket_path):
+    handle = gradio_client.handle_file(str(rocket_path))
+    look = look_json(target="coupang", scene="marble")
+    preview, download, receipt = client.predict(handle, look, "ko", api_name="/edit")
+    image = Image.open(download)
+    assert (image.format, image.size) == ("JPEG", (1000, 1000))
+    assert download.endswith("rocket-coupang.jpg")
+    assert "1000x1000" in receipt
+
+
+def test_preview_is_at_most_512_pixels(client, rocket_path):
+    handle = gradio_client.handle_file(str(rocket_path))
+    preview, _note = client.predict(
+        handle, look_json(target="kakao-tall"), "ko", api_name="/preview"
+    )
+    assert Image.open(preview).size == (384, 512)
+
+
+def test_cutout_returns_a_transparent_png(client, rocket_path):
+    handle = gradio_client.handle_file(str(rocket_path))
+    path = client.predict(handle, "ko", api_name="/cutout")
+    image = Image.open(path)
+    assert (image.format, image.mode) == ("PNG", "RGBA")
+
+
+def test_a_broken_upload_gets_a_readable_korean_notice(client, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    handle = gradio_client.handle_file(str(broken))
+    with pytest.raises(gradio_client.exceptions.AppError) as caught:
+        client.predict(handle, look_json(), "ko", api_name="/edit")
+    message = str(caught.value)
+    assert "사진" in message
+    assert "Traceback" not in message
+
+
+def test_a_bad_look_is_refused_in_english_when_asked(client, rocket_path):
+    handle = gradio_client.handle_file(str(rocket_path))
+    with pytest.raises(gradio_client.exceptions.AppError) as caught:
+        client.predict(handle, look_json(scale=99), "en", api_name="/edit")
+    assert "scale" in str(caught.value)
