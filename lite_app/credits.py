@@ -226,7 +226,11 @@ def no_images_message() -> tuple[str, str]:
 
 
 def result_key(photo: bytes, look: Look) -> str:
-    """The identity of one full-size result: the same photo and look, the same key."""
+    """The billing identity of one full-size result: the uploaded file and the look.
+
+    It is known before the edit runs, so a re-download of a paid result is
+    recognised (and free) even when no images are left.
+    """
     digest = hashlib.sha256()
     digest.update(hashlib.sha256(photo).digest())
     digest.update(look.to_json().encode("utf-8"))
