@@ -327,10 +327,13 @@ def _painted(
 
 
 def _work_shape(size: tuple[int, int], limit: int) -> tuple[int, int]:
-    """(rows, cols) to paint at: the size, shrunk so its longer side fits limit."""
+    """(rows, cols) to paint at: the size, shrunk so its longer side fits
+    limit, and never under 16 pixels a side (a tiny scene is painted larger
+    and reduced)."""
     width, height = size
     scale = min(1.0, limit / max(width, height))
-    return max(1, round(height * scale)), max(1, round(width * scale))
+    least = min(16, limit)
+    return max(least, round(height * scale)), max(least, round(width * scale))
 
 
 def _rgb(hex_color: object) -> Array:
@@ -667,7 +670,7 @@ def _marble_texture(
     hairline = hairline**3 * _smoothstep(0.45, 0.7, _fbm(rng, shape, 2.0, 3))
     stone = color * (0.965 + 0.07 * (clouds[..., None] - 0.5))
     stone = _mix(stone, accent, bold**3 * 0.12 * (0.5 + strength))
-    stone = _mix(stone, accent, bold**10 * (0.35 + 0.5 * strength))
+    stone = _mix(stone, accent, bold**10 * (0.5 + 0.45 * strength))
     return _mix(stone, _mix(color, accent, 0.7), hairline**8 * 0.6)
 
 
