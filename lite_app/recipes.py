@@ -330,8 +330,9 @@ def make_thumbnail(
         small.thumbnail((side, side))
         left = column * side + (side - small.width) // 2
         sheet.paste(small, (left, (side - small.height) // 2), small)
+    # A 256-colour palette keeps a card to a few tens of kilobytes.
     buffer = io.BytesIO()
-    sheet.save(buffer, format="PNG", optimize=True)
+    sheet.quantize(256).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 

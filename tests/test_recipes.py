@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from skimage import data
 
 from lite_app import recipes, store, visitors
 from lite_app.errors import LookInvalid
@@ -109,11 +110,21 @@ def test_bad_thumbnail_is_refused(owner: str, look: Look, thumbnail: bytes) -> N
 def test_make_thumbnail_puts_before_and_after_side_by_side() -> None:
     before = Image.new("RGB", (300, 200), "blue")
     after = Image.new("RGB", (200, 300), "green")
-    picture = Image.open(io.BytesIO(recipes.make_thumbnail(before, after, side=80)))
+    encoded = recipes.make_thumbnail(before, after, side=80)
+    picture = Image.open(io.BytesIO(encoded))
     assert picture.format == "PNG" and picture.size == (160, 80)
+    picture = picture.convert("RGB")
     assert picture.getpixel((40, 40))[:3] == (0, 0, 255)
     assert picture.getpixel((120, 40))[:3] == (0, 128, 0)
     assert picture.getpixel((40, 2))[:3] == (255, 255, 255)
+
+
+def test_thumbnail_of_a_real_photo_is_small() -> None:
+    photo = Image.fromarray(data.coffee())
+    encoded = recipes.make_thumbnail(photo, photo.rotate(90, expand=True))
+    assert len(encoded) < 40_000
+    with Image.open(io.BytesIO(encoded)) as picture:
+        assert picture.size == (2 * recipes.THUMBNAIL_SIDE, recipes.THUMBNAIL_SIDE)
 
 
 @pytest.mark.parametrize(
