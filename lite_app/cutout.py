@@ -63,6 +63,8 @@ class _U2netpModel:
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # The arena keeps its peak allocation for the life of the process.
+        options.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(
             str(weights), sess_options=options, providers=["CPUExecutionProvider"]
         )
