@@ -52,12 +52,13 @@ def build_tiny_pipelines(root: Path, words: Iterable[str] = ()) -> TinyPipelines
         torch.manual_seed(0)
         return {
             "unet": _unet(in_channels),
+            # Four blocks: latents are 1/8 of the image side, as in the real models.
             "vae": AutoencoderKL(
-                block_out_channels=(16, 32),
+                block_out_channels=(8, 8, 16, 16),
                 in_channels=3,
                 out_channels=3,
-                down_block_types=("DownEncoderBlock2D",) * 2,
-                up_block_types=("UpDecoderBlock2D",) * 2,
+                down_block_types=("DownEncoderBlock2D",) * 4,
+                up_block_types=("UpDecoderBlock2D",) * 4,
                 latent_channels=4,
                 norm_num_groups=8,
                 sample_size=64,
