@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
+from lite_app import limits
 from lite_app.config import settings
 from lite_app.editor import Note, Result, edit
 from lite_app.errors import LiteError
@@ -73,36 +74,53 @@ def text(key: str, language: str = "ko") -> str:
 
 
 def preview_photo(
-    photo: str | None, look_json: str, language: str = "ko"
+    photo: str | None,
+    look_json: str,
+    language: str = "ko",
+    request: gr.Request | None = None,
 ) -> tuple[Image.Image | None, str]:
     """A small free preview of the current look (API: /preview)."""
     if not photo:
         return None, ""
-    result = _run_edit(photo, look_json, language, preview=True)
+    result = _run_edit(photo, look_json, language, preview=True, request=request)
     return result.image, notes_markdown(result.notes, language)
 
 
 def edit_photo(
-    photo: str | None, look_json: str, language: str = "ko"
+    photo: str | None,
+    look_json: str,
+    language: str = "ko",
+    request: gr.Request | None = None,
 ) -> tuple[Image.Image, str, str]:
     """The full-size marketplace image and its file (API: /edit)."""
     if not photo:
         raise gr.Error(_no_photo_message(language))
-    result = _run_edit(photo, look_json, language, preview=False)
+    result = _run_edit(photo, look_json, language, preview=False, request=request)
     path = save_result(result)
     return result.image, str(path), receipt_markdown(result, language)
 
 
-def cutout_photo(photo: str | None, language: str = "ko") -> str:
+def cutout_photo(
+    photo: str | None, language: str = "ko", request: gr.Request | None = None
+) -> str:
     """The product alone on transparency, as a PNG file (API: /cutout)."""
     if not photo:
         raise gr.Error(_no_photo_message(language))
     look = Look(target="transparent").to_json()
-    return str(save_result(_run_edit(photo, look, language, preview=False)))
+    result = _run_edit(photo, look, language, preview=False, request=request)
+    return str(save_result(result))
 
 
-def _run_edit(photo: str, look_json: str, language: str, *, preview: bool) -> Result:
+def _run_edit(
+    photo: str,
+    look_json: str,
+    language: str,
+    *,
+    preview: bool,
+    request: gr.Request | None = None,
+) -> Result:
     try:
+        limits.check_edit(limits.client_address(request))
         look = Look.from_json(look_json or "{}")
         return edit(photo, look, preview=preview, photo_name=_upload_name(photo))
     except LiteError as error:
