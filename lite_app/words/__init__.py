@@ -1,0 +1,1 @@
+"""Words: Korean prompts to English, and free text to a scene."""
