@@ -1,1 +1,12 @@
-"""Words: Korean prompts to English, and free text to a scene."""
+"""Words: Korean prompts to English, and free text to a scene.
+
+Papago translates when keys are set; the offline glossary otherwise, and
+whenever Papago fails. Every translation says which of them made it.
+"""
+
+from __future__ import annotations
+
+from lite_app.words.papago import PapagoClient, PapagoError
+from lite_app.words.translation import Translation, translate
+
+__all__ = ["PapagoClient", "PapagoError", "Translation", "translate"]
