@@ -20,7 +20,11 @@ logger = logging.getLogger(__name__)
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # Modules that add subcommands; each has register(subparsers).
-COMMAND_MODULES: list[str] = ["lite_app.edit_cli", "lite_app.admin_cli"]
+COMMAND_MODULES: list[str] = [
+    "lite_app.edit_cli",
+    "lite_app.admin_cli",
+    "lite_app.words.cli",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

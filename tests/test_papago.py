@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -408,3 +410,60 @@ def test_keys_never_appear_in_logs_or_errors(server, tmp_path, caplog, scenario)
         seen += [str(error), repr(error), str(error.context), error.user_message()]
     seen_text = "\n".join(seen)
     assert CLIENT_ID not in seen_text and CLIENT_SECRET not in seen_text
+
+
+# The command line
+
+
+def _cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("PAPAGO_")
+    } | {
+        "LITE_ENV_FILE": str(tmp_path / "absent.env"),
+        "LITE_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONIOENCODING": "utf-8",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "lite_app", "-v", "translate", *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_without_keys_uses_the_glossary(tmp_path):
+    done = _cli(["대리석 테이블 위, 아침 햇살"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["on marble table, morning sunlight", "source: glossary"]
+
+
+def test_cli_with_keys_uses_papago_then_the_cache(server, tmp_path):
+    keys = {
+        "PAPAGO_CLIENT_ID": CLIENT_ID,
+        "PAPAGO_CLIENT_SECRET": CLIENT_SECRET,
+        "PAPAGO_URL": server.url,
+    }
+    first = _cli(["구름 위에 떠 있는 느낌", "--scene"], tmp_path, **keys)
+    second = _cli(["구름 위에 떠 있는 느낌"], tmp_path, **keys)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[:2] == [
+        "The feeling of floating on clouds",
+        "source: papago",
+    ]
+    assert "scene: cloud-sky" in first.stdout
+    assert second.stdout.splitlines()[1] == "source: cache"
+    assert server.request_count == 1
+    for done in (first, second):
+        output = done.stdout + done.stderr
+        assert CLIENT_ID not in output and CLIENT_SECRET not in output
+
+
+def test_cli_refuses_empty_text(tmp_path):
+    done = _cli(["  "], tmp_path)
+    assert done.returncode == 2
