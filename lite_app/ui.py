@@ -314,7 +314,9 @@ def build_demo() -> gr.Blocks:
             )
         with gr.Row():
             with gr.Column(scale=1):
-                photo_input = gr.File(label=text("photo"), type="filepath")
+                photo_input = gr.File(
+                    label=text("photo"), type="filepath", elem_id="photo"
+                )
                 original_image = gr.Image(
                     label=text("original"), interactive=False, height=220
                 )
@@ -328,13 +330,20 @@ def build_demo() -> gr.Blocks:
                     columns=4,
                     allow_preview=False,
                     height="auto",
+                    elem_id="scenes",
                 )
                 prompt_input = gr.Textbox(
-                    label=text("prompt"), placeholder=text("prompt_hint"), lines=1
+                    label=text("prompt"),
+                    placeholder=text("prompt_hint"),
+                    lines=1,
+                    elem_id="prompt",
                 )
-                prompt_note = gr.Markdown()
+                prompt_note = gr.Markdown(elem_id="prompt-note")
                 target_input = gr.Dropdown(
-                    target_choices(), value=DEFAULT_TARGET, label=text("target")
+                    target_choices(),
+                    value=DEFAULT_TARGET,
+                    label=text("target"),
+                    elem_id="target",
                 )
                 with gr.Accordion(text("adjust"), open=False):
                     scale_input = gr.Slider(
@@ -355,12 +364,20 @@ def build_demo() -> gr.Blocks:
                     color_input = gr.ColorPicker("#FFFFFF", label=text("color"))
             with gr.Column(scale=1):
                 result_image = gr.Image(
-                    label=text("result"), interactive=False, format="png", height=420
+                    label=text("result"),
+                    interactive=False,
+                    format="png",
+                    height=420,
+                    elem_id="preview",
                 )
-                final_button = gr.Button(text("make_final"), variant="primary")
-                download_button = gr.DownloadButton(text("download"), visible=False)
-                cutout_button = gr.Button(text("cutout"))
-                receipt = gr.Markdown()
+                final_button = gr.Button(
+                    text("make_final"), variant="primary", elem_id="make-final"
+                )
+                download_button = gr.DownloadButton(
+                    text("download"), visible=False, elem_id="download"
+                )
+                cutout_button = gr.Button(text("cutout"), elem_id="cutout")
+                receipt = gr.Markdown(elem_id="receipt")
         scene_id = gr.Textbox(presets.DEFAULT_SCENE, visible=False)
 
         controls = [
