@@ -178,15 +178,18 @@ def test_around_same_seed_gives_the_same_image(
     assert first.image.tobytes() != third.image.tobytes()
 
 
-def test_around_keeps_a_ring_of_grow_px_around_the_product() -> None:
+def test_around_paints_grow_px_into_the_product_edge() -> None:
     mask = Image.new("L", (41, 41), 0)
-    mask.putpixel((20, 20), 255)
+    ImageDraw.Draw(mask).rectangle((10, 10, 30, 30), fill=255)
+    soft = Image.new("L", (41, 41), 200)
 
     paint = np.asarray(generated._paint_mask(mask, 4))
 
-    assert (paint[16:25, 16:25] == 0).all()
-    assert paint[20, 15] == 255 and paint[20, 25] == 255
-    assert paint[15, 20] == 255 and paint[25, 20] == 255
+    assert (paint[14:27, 14:27] == 0).all()
+    assert paint[13, 20] == 255 and paint[27, 20] == 255
+    assert paint[20, 13] == 255 and paint[20, 27] == 255
+    assert (paint[:10] == 255).all()
+    assert (np.asarray(generated._paint_mask(soft, 0)) == 255).all()
 
 
 def test_around_refuses_a_mask_of_another_size(

@@ -21,6 +21,11 @@ Known limitation: the pipeline runs at the requested size (capped at
 :data:`MAX_SIDE` on the long side), not at the size the model was trained at,
 so a 512 px model asked for 1000 px may repeat things in the scene. Generating
 at the model's own size and upscaling would lift this.
+
+Known limitation: with the hub left online on a machine without network, the
+first load of a hub id that is not cached spends about 25 s in the hub
+client's retries before it fails. Setting HF_HUB_OFFLINE=1 there makes it
+fail at once; a failure is remembered until the model setting changes.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter
 
 from lite_app.config import settings
 from lite_app.errors import GenerationUnavailable, LiteError, LookInvalid
@@ -218,9 +223,11 @@ def generate_around(
     """Paint a scene around the product already placed on ``canvas``.
 
     ``product_mask`` is an "L" image of the canvas size, 255 where the product
-    is. Everything farther than ``grow_px`` from the product is painted; the
-    product's own pixels are then put back, so where the mask is 255 the
-    result equals the canvas exactly and soft edges blend by the mask.
+    is. Everything outside the opaque product is painted, and the painted area
+    reaches ``grow_px`` pixels into the product so that no rim of the old
+    background survives around its edge. The product's own pixels are then
+    put back: where the mask is 255 the result equals the canvas exactly, and
+    soft edges blend onto the new scene by the mask.
     Progress, cancelling and failures work as in :func:`generate_backdrop`.
     """
     _check_prompt(prompt_en)
@@ -597,8 +604,8 @@ def _to_size(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 def _paint_mask(product_mask: Image.Image, grow_px: int) -> Image.Image:
-    """255 where the model paints: farther than grow_px from any product pixel."""
-    grown = product_mask.point(lambda value: 255 if value > 0 else 0)
+    """255 where the model paints: all but the opaque product, grown into it."""
+    paint = product_mask.point(lambda value: 0 if value == 255 else 255)
     for _ in range(grow_px):
-        grown = grown.filter(ImageFilter.MaxFilter(3))
-    return ImageOps.invert(grown)
+        paint = paint.filter(ImageFilter.MaxFilter(3))
+    return paint
