@@ -207,7 +207,8 @@ class PapagoClient:
         if len(text) > MAX_TEXT_CHARS:
             raise PapagoError("too_long", status=None, code="too_long")
         started = time.monotonic()
-        for attempt in range(1, self.max_tries + 1):
+        attempt = 1
+        while True:
             left = self.total_seconds - (time.monotonic() - started)
             try:
                 return self._ask(text, source, target, min(self.timeout, left))
@@ -224,7 +225,7 @@ class PapagoClient:
                     delay,
                 )
                 time.sleep(delay)
-        raise AssertionError("unreachable: the last try returns or raises")
+            attempt += 1
 
     def _retry_delay(self, error: PapagoError, attempt: int) -> float | None:
         if not error.retryable or attempt >= self.max_tries:
