@@ -159,8 +159,12 @@ def run_fetch_weights(args: argparse.Namespace) -> int:
 
 
 def _look_or_exit(args: argparse.Namespace) -> Look | None:
+    from lite_app.editor import check_look
+
     try:
-        return look_from_args(args)
+        look = look_from_args(args)
+        check_look(look)
+        return look
     except LookInvalid as error:
         print(error.user_message(), file=sys.stderr)
         return None

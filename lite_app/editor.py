@@ -94,9 +94,7 @@ def edit(
     timer = _Timer()
 
     # 0. Check everything that can be refused before spending anything.
-    target = parse_target(look.target)
-    scene_choice = choose_scene(look)
-    presets.checked_params(scene_choice.scene_id, scene_choice.params)
+    target, scene_choice = check_look(look)
     canvas_size = _canvas_size(target, preview)
 
     # 1. Intake: decode, orient, convert, at a working size for this canvas.
@@ -125,6 +123,14 @@ def edit(
 
     # 5. Export happens in _finish: format, byte cap, no personal metadata.
     return _finish(image, target, look, scene_choice, cutout, timer, photo_name)
+
+
+def check_look(look: Look) -> tuple[Target, SceneChoice]:
+    """Refuse an unknown target or scene, or bad scene params; no work done yet."""
+    target = parse_target(look.target)
+    scene_choice = choose_scene(look)
+    presets.checked_params(scene_choice.scene_id, scene_choice.params)
+    return target, scene_choice
 
 
 def placement_of(look: Look) -> Placement:
