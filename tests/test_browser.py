@@ -1,0 +1,205 @@
+"""End to end in headless Chromium: the real app, as a seller's browser sees it.
+
+One app process and one browser for the whole module, so the few page loads
+stay cheap on a small machine.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from browser import chromium_context, coffee_jpeg, ensure_chromium, running_app
+from PIL import Image
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PROMO_IMAGES = 7
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path, reason = ensure_chromium()
+    if path is None:
+        pytest.skip(f"headless Chromium is not available: {reason}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    with running_app(data_dir) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def context(chromium, tmp_path_factory):
+    with chromium_context(chromium, tmp_path_factory.mktemp("profile")) as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(context, app):
+    page = context.new_page()
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def coffee(tmp_path_factory):
+    return coffee_jpeg(tmp_path_factory.mktemp("photos") / "coffee.jpg")
+
+
+def open_app(page, app, query: str = "") -> None:
+    page.goto(app.url + query)
+    page.locator("#photo input[type=file]").wait_for(state="attached")
+    page.locator("#make-final").wait_for(state="visible")
+
+
+def upload(page, path) -> None:
+    page.locator("#photo input[type=file]").set_input_files(str(path))
+
+
+def preview_src(page, timeout_ms: int = 90_000, other_than: str = "") -> str:
+    """The preview's image source once it shows one (different from ``other_than``)."""
+    image = page.locator("#preview img").first
+    image.wait_for(state="visible", timeout=timeout_ms)
+    page.wait_for_function(
+        """([previous]) => {
+            const img = document.querySelector('#preview img');
+            return img && img.complete && img.naturalWidth > 0
+                && img.getAttribute('src') !== previous;
+        }""",
+        arg=[other_than],
+        timeout=timeout_ms,
+    )
+    return image.get_attribute("src") or ""
+
+
+def preview_size(page) -> tuple[int, int]:
+    size = page.locator("#preview img").first.evaluate(
+        "img => [img.naturalWidth, img.naturalHeight]"
+    )
+    return int(size[0]), int(size[1])
+
+
+def toast_text(page, timeout_ms: int = 60_000) -> str:
+    toast = page.locator(".toast-body").first
+    toast.wait_for(state="visible", timeout=timeout_ms)
+    return toast.inner_text()
+
+
+def test_the_page_speaks_korean_by_default(page, app):
+    open_app(page, app)
+    body = page.locator("body").inner_text()
+    assert "사진 한 장이면" in body
+    assert "상품 사진 올리기" in body
+    assert "고화질 이미지 만들기" in body
+    assert "One photo in" not in body
+
+
+def test_a_seller_uploads_switches_scene_and_target_and_downloads(
+    page, app, coffee, tmp_path
+):
+    open_app(page, app)
+    upload(page, coffee)
+    first = preview_src(page)
+    assert preview_size(page) == (512, 512)
+
+    page.locator("#scenes").get_by_text("대리석").click()
+    marble = preview_src(page, other_than=first)
+
+    page.locator("#target input").click()
+    page.get_by_role("option", name="카카오톡 스토어 세로 (Kakao tall)").click()
+    preview_src(page, other_than=marble)
+    assert preview_size(page) == (384, 512)
+
+    page.locator("#make-final").click()
+    download_button = page.locator("#download")
+    download_button.wait_for(state="visible", timeout=90_000)
+    assert "750x1000" in page.locator("#receipt").inner_text()
+    with page.expect_download() as waiting:
+        download_button.click()
+    saved = tmp_path / waiting.value.suggested_filename
+    waiting.value.save_as(saved)
+    assert saved.name == "coffee-kakao-tall.jpg"
+    image = Image.open(io.BytesIO(saved.read_bytes()))
+    assert (image.format, image.size, image.mode) == ("JPEG", (750, 1000), "RGB")
+
+
+def test_a_korean_prompt_and_enter_pick_a_scene(page, app, coffee):
+    open_app(page, app)
+    upload(page, coffee)
+    first = preview_src(page)
+    prompt = page.locator("#prompt textarea, #prompt input").first
+    prompt.fill("대리석 테이블 위, 아침 햇살")
+    prompt.press("Enter")
+    preview_src(page, other_than=first)
+    note = page.locator("#prompt-note")
+    note.wait_for(state="visible")
+    assert note.inner_text().strip()
+
+
+def test_a_corrupt_file_gets_a_readable_korean_notice(page, app, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0" + b"not really a photo" * 20)
+    open_app(page, app)
+    upload(page, broken)
+    message = toast_text(page)
+    assert "사진" in message
+    assert "Traceback" not in message
+    assert str(tmp_path) not in message
+
+
+def wired(app, word: str) -> bool:
+    from pathlib import Path
+
+    ui = Path(__file__).resolve().parent.parent / "lite_app" / "ui.py"
+    return word in ui.read_text(encoding="utf-8")
+
+
+def test_a_promo_link_grants_images(page, app):
+    if not wired(app, "promo"):
+        pytest.xfail("the page does not read ?promo= links yet")
+    from lite_app import credits
+
+    promo = credits.create_promo(
+        PROMO_IMAGES,
+        max_uses=10,
+        expires=date.today() + timedelta(days=30),
+        data_dir=app.data_dir,
+    )
+    open_app(page, app, f"?promo={promo.code}")
+    trial = int(_env_trial_images())
+    expected = f"남은 이미지 {trial + PROMO_IMAGES}장"
+    page.get_by_text(expected).first.wait_for(timeout=30_000)
+
+
+def test_a_recipe_link_opens_its_look(page, app):
+    if not wired(app, "recipe"):
+        pytest.xfail("the page does not read ?recipe= links yet")
+    from lite_app import recipes
+    from lite_app.look import Look
+
+    recipe = recipes.save(
+        recipes.OPERATOR,
+        "쿠팡 대리석",
+        Look(scene="marble", target="coupang", scale=0.6),
+        data_dir=app.data_dir,
+    )
+    open_app(page, app, f"?recipe={recipe.id}")
+    target = page.locator("#target input")
+    page.wait_for_function(
+        "() => document.querySelector('#target input').value.includes('쿠팡')",
+        timeout=30_000,
+    )
+    assert "쿠팡" in target.input_value()
+
+
+def _env_trial_images() -> str:
+    from lite_app.config import settings
+
+    return str(settings().trial_images)
