@@ -70,7 +70,8 @@ DEFAULT_NEGATIVE_PROMPT = (
     "blurry, low quality, noisy, distorted, deformed, oversaturated"
 )
 
-# Generation runs one at a time in a process; the functions below take it.
+# Generation runs one at a time in a process. generate_backdrop and
+# generate_around take it themselves: a caller must not hold it around them.
 GENERATION_LOCK = threading.Lock()
 
 _LOAD_LOCK = threading.Lock()
@@ -453,6 +454,8 @@ def _call_pipeline(
         raise
     except Exception as error:
         logger.warning("Generation with %s failed", loaded.model, exc_info=True)
+        if loaded.device == "cuda":
+            torch.cuda.empty_cache()  # an out-of-memory step leaves blocks behind
         raise GenerationUnavailable(
             "장면을 생성하지 못했습니다. 메모리가 부족하거나 모델이 응답하지 않습니다.",
             "The scene could not be generated: memory ran out or the model failed.",
