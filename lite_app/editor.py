@@ -33,6 +33,8 @@ WORKING_FACTOR = 1.5
 TRANSPARENT_WORKING_SIDE = 2000
 TRANSPARENT_MARGIN = 0.05
 
+SOURCE_KO = {"papago": "파파고 번역", "cache": "저장된 번역", "glossary": "내장 사전"}
+
 PhotoSource = bytes | str | os.PathLike[str] | BinaryIO
 
 
@@ -151,9 +153,17 @@ def choose_scene(look: Look) -> SceneChoice:
 
     match = match_scene(look.prompt)
     params = {**match.params, **look.scene_params}
+    translation = match.translation
     notes = [Note(match.reason_ko, match.reason_en)]
-    if match.translation.note_ko or match.translation.note_en:
-        notes.append(Note(match.translation.note_ko, match.translation.note_en))
+    if translation.source != "passthrough":
+        notes.append(
+            Note(
+                f"영어로: {translation.english} ({SOURCE_KO[translation.source]})",
+                f"In English: {translation.english} ({translation.source})",
+            )
+        )
+    if translation.note_ko or translation.note_en:
+        notes.append(Note(translation.note_ko, translation.note_en))
     return SceneChoice(match.scene, params, tuple(notes))
 
 

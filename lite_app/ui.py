@@ -45,6 +45,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "samples": ("예시 사진으로 해 보기", "Try a sample photo"),
     "scene": ("배경 장면", "Scene"),
     "prompt": ("원하는 배경을 글로 적기 (Enter)", "Describe the scene (Enter)"),
+    "suggestions": ("추천 문구", "Suggestions"),
     "prompt_hint": ("예: 대리석 테이블 위, 아침 햇살", "e.g. on a marble table"),
     "target": ("판매처 / 크기", "Marketplace / size"),
     "adjust": ("세부 조정", "Adjust"),
@@ -233,6 +234,19 @@ def original_view(photo: str | None) -> Image.Image | None:
         return None
 
 
+def suggest_prompts(typed: str, language: str = "ko") -> dict[str, Any]:
+    """Completions from the curated scene prompts as the seller types."""
+    from lite_app.words import suggest
+
+    found = suggest(typed or "", limit=6) if (typed or "").strip() else []
+    samples = [[item.en if language == "en" else item.ko] for item in found]
+    return gr.update(samples=samples, visible=bool(samples))
+
+
+def chosen_suggestion(sample: list[str]) -> str:
+    return sample[0] if sample else ""
+
+
 def show_download() -> dict[str, Any]:
     return gr.update(visible=True)
 
@@ -338,6 +352,13 @@ def build_demo() -> gr.Blocks:
                     lines=1,
                     elem_id="prompt",
                 )
+                prompt_suggestions = gr.Dataset(
+                    components=[gr.Textbox(visible=False)],
+                    samples=[],
+                    label=text("suggestions"),
+                    visible=False,
+                    elem_id="prompt-suggestions",
+                )
                 prompt_note = gr.Markdown(elem_id="prompt-note")
                 target_input = gr.Dropdown(
                     target_choices(),
@@ -399,6 +420,26 @@ def build_demo() -> gr.Blocks:
 
         scene_gallery.select(
             scene_from_gallery, None, scene_id, api_visibility="private"
+        )
+        prompt_input.input(
+            suggest_prompts,
+            [prompt_input, language],
+            prompt_suggestions,
+            queue=False,
+            api_visibility="private",
+        )
+        prompt_suggestions.click(
+            chosen_suggestion,
+            prompt_suggestions,
+            prompt_input,
+            queue=False,
+            api_visibility="private",
+        ).then(
+            look_from_controls,
+            controls,
+            look_json,
+            queue=False,
+            api_visibility="private",
         )
         for control in controls[1:]:
             trigger = control.submit if control is prompt_input else control.change

@@ -126,3 +126,12 @@ def test_broken_photo_is_refused_in_korean_and_english():
     with pytest.raises(PhotoRejected) as caught:
         edit(b"\xff\xd8\xff\xe0 broken", Look())
     assert caught.value.message_ko and caught.value.message_en
+
+
+def test_korean_prompt_picks_the_scene_and_says_how_it_was_read():
+    photo, _ = synthetic_product()
+    result = edit(jpeg_bytes(photo), Look(prompt="대리석 테이블 위, 아침 햇살"))
+    assert result.scene == "marble"
+    notes = " ".join(note.ko for note in result.notes)
+    assert "대리석" in notes and "내장 사전" in notes
+    assert any("marble" in note.en for note in result.notes)
