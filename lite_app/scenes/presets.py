@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -312,17 +313,17 @@ def _painted(
     scene_id: str, size: tuple[int, int], params: dict[str, object], seed: int
 ) -> Image.Image:
     """Paint at the preset's working resolution, tone it, enlarge it once."""
-    painter, work_limit = _PAINTERS[scene_id]
-    shape = _work_shape(size, work_limit)
+    painting = _PAINTINGS[scene_id]
+    shape = _work_shape(size, painting.work_limit)
     color, accent = _rgb(params["color"]), _rgb(params["accent"])
-    rgb = painter(np.random.default_rng(seed), shape, color, accent)
+    rgb = painting.paint(np.random.default_rng(seed), shape, color, accent)
     rgb = _toned(rgb, float(params["brightness"]), float(params["warmth"]))
     pixels = _to_bytes(rgb)
     if pixels.shape[:2] == (1, 1):
         return Image.new("RGB", size, tuple(int(v) for v in pixels[0, 0]))
     image = Image.fromarray(pixels, "RGB")
     if image.size != size:
-        image = image.resize(size, Image.Resampling.BICUBIC)
+        image = image.resize(size, painting.enlarge)
     return image
 
 
@@ -493,8 +494,11 @@ def _cloud_density(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
     """Cloud density in 0..1: heaped puffs give each cumulus its outline,
     several octaves of billowy noise give it its lumps and ragged edges."""
     heap = np.zeros(shape, dtype=np.float32)
-    for _ in range(int(rng.integers(4, 7))):
-        _add_cloud(rng, heap)
+    count = int(rng.integers(4, 7))
+    # Spread the clouds across the sky: one to each slice of its width.
+    for index in range(count):
+        across = (index + rng.uniform(0.15, 0.85)) / count * 1.2 - 0.1
+        _add_cloud(rng, heap, across, rng.uniform(0.2, 0.95))
     detail = _fbm(rng, shape, 6.0, 4, gain=0.6)
     billows = (np.abs(detail - 0.5) * 2.0 - 0.3) * 0.9
     # Lumps grow out of the heaps a little, never out of open sky.
@@ -502,13 +506,15 @@ def _cloud_density(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
     return np.clip(heap * 1.3 - 0.35 + billows, 0.0, 1.0)
 
 
-def _add_cloud(rng: np.random.Generator, heap: Array) -> None:
-    """Heap puffs into one cumulus: a row of big puffs on a flat base, the
-    middle ones bigger, each crowned with smaller puffs along its upper rim.
-    Clouds lower in the frame are farther away, so smaller."""
+def _add_cloud(
+    rng: np.random.Generator, heap: Array, across: float, down: float
+) -> None:
+    """Heap puffs into one cumulus centred at ``across`` with its base at
+    ``down`` (shares of the width and height): a row of big puffs on a flat
+    base, the middle ones bigger, each crowned with smaller puffs along its
+    upper rim. Clouds lower in the frame are farther away, so smaller."""
     rows, cols = heap.shape
-    center_x = rng.uniform(-0.1, 1.1) * cols
-    base_y = rng.uniform(0.3, 1.0) * rows
+    center_x, base_y = across * cols, down * rows
     distance = 1.25 - 0.75 * base_y / rows
     half_width = rng.uniform(0.16, 0.34) * min(rows, cols) * distance
     count = int(rng.integers(5, 8))
@@ -519,7 +525,7 @@ def _add_cloud(rng: np.random.Generator, heap: Array) -> None:
         puff_x = center_x + offset * half_width
         puff_y = base_y - radius * rng.uniform(0.4, 0.7)
         _add_puff(heap, (puff_x, puff_y, radius), base_y)
-        for _ in range(int(rng.integers(2, 5))):
+        for _ in range(int(rng.integers(1, 4))):
             angle = rng.uniform(-2.7, -0.45)
             reach = radius * rng.uniform(0.5, 0.75)
             crown = (
@@ -806,15 +812,27 @@ def _paint_solid(
     return color.reshape(1, 1, 3)
 
 
-_PAINTERS: dict[str, tuple[Painter, int]] = {
-    "cloud-sky": (_paint_cloud_sky, 300),
-    "studio-white": (_paint_studio, 200),
-    "studio-gray": (_paint_studio, 200),
-    "pastel-gradient": (_paint_pastel, 128),
-    "sunset": (_paint_sunset, 256),
-    "marble": (_paint_marble, 420),
-    "wood-table": (_paint_wood_table, 420),
-    "solid": (_paint_solid, 1),
+class _Painting(NamedTuple):
+    """How a preset is painted: the painter, the longer side it paints at,
+    and how its painting is enlarged (bilinear is as good as bicubic for
+    smooth scenes, and cheaper)."""
+
+    paint: Painter
+    work_limit: int
+    enlarge: Image.Resampling
+
+
+_SMOOTH = Image.Resampling.BILINEAR
+_DETAILED = Image.Resampling.BICUBIC
+_PAINTINGS: dict[str, _Painting] = {
+    "cloud-sky": _Painting(_paint_cloud_sky, 300, _SMOOTH),
+    "studio-white": _Painting(_paint_studio, 200, _SMOOTH),
+    "studio-gray": _Painting(_paint_studio, 200, _SMOOTH),
+    "pastel-gradient": _Painting(_paint_pastel, 128, _SMOOTH),
+    "sunset": _Painting(_paint_sunset, 256, _SMOOTH),
+    "marble": _Painting(_paint_marble, 420, _DETAILED),
+    "wood-table": _Painting(_paint_wood_table, 420, _DETAILED),
+    "solid": _Painting(_paint_solid, 1, _SMOOTH),
 }
 
 
