@@ -1,6 +1,8 @@
 """Command-line doors to the editor: edit, cutout, batch, scenes, fetch-weights.
 
-None of these imports gradio, torch or diffusers.
+``edit`` and ``batch`` take ``--recipe ID|FILE``: the look of a saved recipe or
+of a recipe file, with any option given beside it changing that field. None of
+these imports gradio, torch or diffusers.
 """
 
 from __future__ import annotations
@@ -55,17 +57,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_look_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--recipe",
+        metavar="ID|FILE",
+        help="start from a saved recipe or a recipe file; other options change it",
+    )
     parser.add_argument("--scene", help="scene id (see `scenes`)")
     parser.add_argument("--target", help="marketplace name or WIDTHxHEIGHT")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--scale", type=float, help="product size, 0.05-1")
     parser.add_argument("--shadow", type=float, help="shadow strength, 0-1")
     parser.add_argument("--prompt", help="describe the scene in Korean or English")
+    parser.add_argument(
+        "--generate",
+        nargs="?",
+        const="backdrop",
+        choices=["backdrop", "around"],
+        help="paint the --prompt scene with the generator (default: backdrop)",
+    )
     parser.add_argument("--new-cutout", action="store_true", default=None)
 
 
 def look_from_args(args: argparse.Namespace) -> Look:
-    """Build the look from options; anything not given keeps its default."""
+    """Build the look from options; anything not given keeps the recipe's value.
+
+    Without ``--recipe`` the defaults are the starting point. A ``--scene`` of
+    its own replaces the recipe's scene whole: its options and its words go,
+    since a recipe's words would otherwise choose the scene instead.
+    """
+    base = _recipe_look(args.recipe) if args.recipe else Look()
+    if args.scene is not None:
+        params = base.scene_params if args.scene == base.scene else {}
+        base = base.with_changes(scene_params=params, prompt="")
     changes = {
         "scene": args.scene,
         "target": args.target,
@@ -73,9 +96,16 @@ def look_from_args(args: argparse.Namespace) -> Look:
         "scale": args.scale,
         "shadow": args.shadow,
         "prompt": args.prompt,
+        "generate": args.generate,
         "new_cutout": args.new_cutout,
     }
-    return Look().with_changes(**{k: v for k, v in changes.items() if v is not None})
+    return base.with_changes(**{k: v for k, v in changes.items() if v is not None})
+
+
+def _recipe_look(reference: str) -> Look:
+    from lite_app.recipes import look_from_reference
+
+    return look_from_reference(reference)
 
 
 def run_edit(args: argparse.Namespace) -> int:

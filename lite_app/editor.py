@@ -11,15 +11,16 @@ import hashlib
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from PIL import Image
 
 from lite_app import cutout as cutouts
 from lite_app.compose import Placement, compose, place
-from lite_app.errors import LiteError
+from lite_app.errors import LiteError, LookInvalid
 from lite_app.export import Target, encode, file_name, parse_target
+from lite_app.generate_step import StepCallback, StopCheck, generate_scene
 from lite_app.intake import Photo, load_photo
 from lite_app.look import Look
 from lite_app.scenes import presets
@@ -64,6 +65,7 @@ class Result:
     cutout: cutouts.Cutout
     notes: tuple[Note, ...] = ()
     quality: int | None = None
+    generated: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -76,6 +78,7 @@ class SceneChoice:
     scene_id: str
     params: dict[str, object]
     notes: tuple[Note, ...] = ()
+    english: str = ""  # the prompt in English, for a scene generator
 
 
 def edit(
@@ -85,12 +88,15 @@ def edit(
     preview: bool = False,
     photo_name: str | None = None,
     download_weights: bool = False,
+    on_step: StepCallback | None = None,
+    should_stop: StopCheck | None = None,
 ) -> Result:
     """Cut the product out of ``photo`` and set it on the look's scene.
 
     ``preview`` makes a small free image (longer side at most 512 px) for
     choosing a scene. ``download_weights`` lets a command-line run fetch the
-    model on first use; the web app never waits on a download.
+    model on first use; the web app never waits on a download. ``on_step``
+    and ``should_stop`` report progress and cancel a generated scene.
     """
     look = look or Look()
     timer = _Timer()
@@ -117,19 +123,36 @@ def edit(
     )
     timer.lap("scene")
 
-    # 4. Compose: place, shadow, and lay the untouched product on top.
+    # 4. Compose: place, shadow, and lay the untouched product on top. A
+    # generated scene replaces the rendered one when a model can make it.
     placement = placement_of(look)
-    placed = place(cutout, canvas_size, placement, scene.floor_y)
-    image = compose(scene.image, placed, placement, glossy=scene.glossy)
+    made = None
+    if look.generate:
+        made = generate_scene(
+            cutout, look, scene_choice, scene, on_step, should_stop, preview=preview
+        )
+        notes = tuple(Note(ko, en) for ko, en in made.notes)
+        scene_choice = replace(scene_choice, notes=scene_choice.notes + notes)
+    if made is not None and made.image is not None:
+        image = made.image
+    else:
+        placed = place(cutout, canvas_size, placement, scene.floor_y)
+        image = compose(scene.image, placed, placement, glossy=scene.glossy)
     timer.lap("compose")
 
     # 5. Export happens in _finish: format, byte cap, no personal metadata.
-    return _finish(image, target, look, scene_choice, cutout, timer, photo_name)
+    result = _finish(image, target, look, scene_choice, cutout, timer, photo_name)
+    return replace(result, generated=bool(made and made.image is not None))
 
 
 def check_look(look: Look) -> tuple[Target, SceneChoice]:
     """Refuse an unknown target or scene, or bad scene params; no work done yet."""
     target = parse_target(look.target)
+    if look.generate and not look.prompt.strip():
+        raise LookInvalid(
+            "AI 장면을 만들려면 원하는 배경을 글로 적어 주세요.",
+            "Describe the scene in words to generate it.",
+        )
     scene_choice = choose_scene(look)
     presets.checked_params(scene_choice.scene_id, scene_choice.params)
     return target, scene_choice
@@ -164,7 +187,7 @@ def choose_scene(look: Look) -> SceneChoice:
         )
     if translation.note_ko or translation.note_en:
         notes.append(Note(translation.note_ko, translation.note_en))
-    return SceneChoice(match.scene, params, tuple(notes))
+    return SceneChoice(match.scene, params, tuple(notes), translation.english)
 
 
 def working_side(target: Target, canvas_size: tuple[int, int]) -> int:
