@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -313,17 +312,18 @@ def _painted(
     scene_id: str, size: tuple[int, int], params: dict[str, object], seed: int
 ) -> Image.Image:
     """Paint at the preset's working resolution, tone it, enlarge it once."""
-    painting = _PAINTINGS[scene_id]
-    shape = _work_shape(size, painting.work_limit)
+    painter, work_limit = _PAINTINGS[scene_id]
+    shape = _work_shape(size, work_limit)
     color, accent = _rgb(params["color"]), _rgb(params["accent"])
-    rgb = painting.paint(np.random.default_rng(seed), shape, color, accent)
+    rgb = painter(np.random.default_rng(seed), shape, color, accent)
     rgb = _toned(rgb, float(params["brightness"]), float(params["warmth"]))
     pixels = _to_bytes(rgb)
     if pixels.shape[:2] == (1, 1):
         return Image.new("RGB", size, tuple(int(v) for v in pixels[0, 0]))
     image = Image.fromarray(pixels, "RGB")
     if image.size != size:
-        image = image.resize(size, painting.enlarge)
+        # Bilinear: as good as bicubic at these enlargements, and cheaper.
+        image = image.resize(size, Image.Resampling.BILINEAR)
     return image
 
 
@@ -645,8 +645,8 @@ def _paint_sunset(
     rows, cols = shape
     short = min(shape)
     rose = _mix(_mix(accent, color, 0.5), np.array([0.95, 0.55, 0.6], np.float32), 0.35)
-    high = _mix(accent, rose, np.broadcast_to(_smoothstep(0.0, 0.55, y), shape))
-    sky = _mix(high, color, np.broadcast_to(_smoothstep(0.4, 0.95, y), shape))
+    high = _mix(accent, rose, _smoothstep(0.0, 0.55, y))
+    sky = _mix(high, color, _smoothstep(0.4, 0.95, y))
     sun_x, sun_y = rng.uniform(0.3, 0.7), rng.uniform(0.66, 0.76)
     distance = np.sqrt(
         ((x - sun_x) * cols / short) ** 2 + ((y - sun_y) * rows / short) ** 2
@@ -750,14 +750,15 @@ def _paint_wood_table(
 
 
 def _wood_texture(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
-    """The tone of flat-sawn boards running left to right. Each board is cut from a log
-    at some depth from its heart, so its growth rings show as long stripes
-    and arches; fine fibres run along the board, a dark seam between."""
+    """The tone of flat-sawn boards running left to right. Each board is cut
+    from a log at some depth from its heart, so its growth rings show as long
+    stripes and arches; fine fibres run along it, a dark seam between."""
     rows, _ = shape
     y, x = _axes(shape)
     count = 4
-    board = np.minimum((y * count).astype(np.int32), count - 1)
-    across = y * count - board - 0.5
+    place = y * count  # which board, and where across it
+    board = np.minimum(place.astype(np.int32), count - 1)
+    across = place - np.floor(place) - 0.5
     heart = rng.uniform(-0.6, 0.6, count).astype(np.float32)[board]
     cut = rng.uniform(0.2, 0.8, count).astype(np.float32)[board]
     taper = rng.uniform(-0.6, 0.6, count).astype(np.float32)[board]
@@ -765,14 +766,13 @@ def _wood_texture(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
     depth = cut + taper * x + drift * 0.5
     radius = np.sqrt((across - heart) ** 2 + depth**2)
     wobble = _fbm(rng, shape, 4.0, 3, stretch=5.0)
-    rings = (radius * 18.0 + wobble * 1.2 + board * 0.37) % 1.0
+    rings = (radius * 18.0 + wobble * 1.2 + heart * 3.0) % 1.0
     latewood = _smoothstep(0.6, 0.75, rings) * (1.0 - _smoothstep(0.85, 1.0, rings))
     fibres = _fbm(rng, shape, 24.0, 2, gain=0.6, stretch=16.0) - 0.5
     tones = rng.uniform(0.88, 1.08, count).astype(np.float32)[board]
     tone = tones * (1.0 - 0.24 * latewood + 0.2 * fibres)
-    seam = np.abs(y * count - np.round(y * count)) * (rows / count)
-    tone = tone * (0.5 + 0.5 * _smoothstep(0.5, 2.0, seam))
-    return tone
+    seam = np.abs(place - np.round(place)) * (rows / count)
+    return tone * (0.5 + 0.5 * _smoothstep(0.5, 2.0, seam))
 
 
 def _in_perspective(layers: Array, rows: int) -> Array:
@@ -784,9 +784,10 @@ def _in_perspective(layers: Array, rows: int) -> Array:
     distance = 1.0 / (near + 0.5)
     share = (distance[0] - distance) / (distance[0] - distance[-1])
     position = share * (source_rows - 1)
-    lower = np.floor(position).astype(np.int32)
+    floor = np.floor(position)
+    weight = (position - floor)[:, None]
+    lower = floor.astype(np.int32)
     upper = np.minimum(lower + 1, source_rows - 1)
-    weight = (position - lower)[:, None]
     return layers[:, lower] * (1.0 - weight) + layers[:, upper] * weight
 
 
@@ -812,27 +813,16 @@ def _paint_solid(
     return color.reshape(1, 1, 3)
 
 
-class _Painting(NamedTuple):
-    """How a preset is painted: the painter, the longer side it paints at,
-    and how its painting is enlarged (bilinear is as good as bicubic for
-    smooth scenes, and cheaper)."""
-
-    paint: Painter
-    work_limit: int
-    enlarge: Image.Resampling
-
-
-_SMOOTH = Image.Resampling.BILINEAR
-_DETAILED = Image.Resampling.BICUBIC
-_PAINTINGS: dict[str, _Painting] = {
-    "cloud-sky": _Painting(_paint_cloud_sky, 300, _SMOOTH),
-    "studio-white": _Painting(_paint_studio, 200, _SMOOTH),
-    "studio-gray": _Painting(_paint_studio, 200, _SMOOTH),
-    "pastel-gradient": _Painting(_paint_pastel, 128, _SMOOTH),
-    "sunset": _Painting(_paint_sunset, 256, _SMOOTH),
-    "marble": _Painting(_paint_marble, 420, _DETAILED),
-    "wood-table": _Painting(_paint_wood_table, 420, _DETAILED),
-    "solid": _Painting(_paint_solid, 1, _SMOOTH),
+# Each preset's painter and the longer side it paints at.
+_PAINTINGS: dict[str, tuple[Painter, int]] = {
+    "cloud-sky": (_paint_cloud_sky, 300),
+    "studio-white": (_paint_studio, 200),
+    "studio-gray": (_paint_studio, 200),
+    "pastel-gradient": (_paint_pastel, 128),
+    "sunset": (_paint_sunset, 256),
+    "marble": (_paint_marble, 420),
+    "wood-table": (_paint_wood_table, 420),
+    "solid": (_paint_solid, 1),
 }
 
 
