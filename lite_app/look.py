@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -73,7 +74,7 @@ class Look:
             raise _invalid("too large", "룩 데이터가 너무 큽니다.")
         try:
             data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise _invalid("not valid JSON", "룩 데이터를 읽을 수 없습니다.") from error
         return cls.from_dict(data)
 
@@ -130,6 +131,8 @@ def _number_in_range(look: Look, name: str) -> float:
     low, high = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _invalid(f"{name} must be a number", f"{name} 값은 숫자여야 합니다")
+    if not math.isfinite(value):
+        raise _invalid(f"{name} must be a finite number", f"{name} 값이 너무 큽니다")
     if name == "seed" and value != int(value):
         raise _invalid("seed must be a whole number", "seed 값은 정수여야 합니다")
     if not low <= value <= high:

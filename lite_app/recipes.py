@@ -261,7 +261,7 @@ def read_file(text: str | bytes, default_name: str = "") -> tuple[str, Look]:
         raise _invalid("the recipe file is too large", "레시피 파일이 너무 큽니다")
     try:
         document = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise _invalid("the file is not JSON", "JSON 파일이 아닙니다") from error
     if isinstance(document, dict) and "look" in document:
         extra = set(document) - {"name", "look"}
