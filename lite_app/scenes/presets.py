@@ -493,12 +493,15 @@ def _haze(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
 def _cloud_density(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
     """Cloud density in 0..1: heaped puffs give each cumulus its outline,
     several octaves of billowy noise give it its lumps and ragged edges."""
-    heap = np.zeros(shape, dtype=np.float32)
+    rows, cols = shape
+    # The heaps are smooth, so they are drawn at half size and enlarged.
+    heap = np.zeros((max(8, rows // 2), max(8, cols // 2)), dtype=np.float32)
     count = int(rng.integers(4, 7))
     # Spread the clouds across the sky: one to each slice of its width.
     for index in range(count):
         across = (index + rng.uniform(0.15, 0.85)) / count * 1.2 - 0.1
         _add_cloud(rng, heap, across, rng.uniform(0.2, 0.95))
+    heap = _resized(heap, (cols, rows))
     detail = _fbm(rng, shape, 6.0, 4, gain=0.6)
     billows = (np.abs(detail - 0.5) * 2.0 - 0.3) * 0.9
     # Lumps grow out of the heaps a little, never out of open sky.
