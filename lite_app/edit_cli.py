@@ -81,14 +81,14 @@ def _add_look_options(parser: argparse.ArgumentParser) -> None:
 def look_from_args(args: argparse.Namespace) -> Look:
     """Build the look from options; anything not given keeps the recipe's value.
 
-    Without ``--recipe`` the defaults are the starting point. A ``--scene`` of
-    its own replaces the recipe's scene whole: its options and its words go,
-    since a recipe's words would otherwise choose the scene instead.
+    Without ``--recipe`` the defaults are the starting point. ``--scene``
+    drops the recipe's words and generation (they would otherwise choose the
+    scene), and its scene options too when the scene changes.
     """
     base = _recipe_look(args.recipe) if args.recipe else Look()
     if args.scene is not None:
         params = base.scene_params if args.scene == base.scene else {}
-        base = base.with_changes(scene_params=params, prompt="")
+        base = base.with_changes(scene_params=params, prompt="", generate="")
     changes = {
         "scene": args.scene,
         "target": args.target,
@@ -190,12 +190,13 @@ def run_fetch_weights(args: argparse.Namespace) -> int:
 
 def _look_or_exit(args: argparse.Namespace) -> Look | None:
     from lite_app.editor import check_look
+    from lite_app.recipes import RecipeInvalid, RecipeNotFound
 
     try:
         look = look_from_args(args)
         check_look(look)
         return look
-    except LookInvalid as error:
+    except (LookInvalid, RecipeInvalid, RecipeNotFound) as error:
         print(error.user_message(), file=sys.stderr)
         return None
 
