@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import lite_app.scenes
 from lite_app.errors import LookInvalid
 from lite_app.scenes import presets
 from lite_app.scenes.presets import (
@@ -74,6 +78,14 @@ def test_every_preset_has_defaults_for_all_four_params(scene_id):
     defaults = PRESETS[scene_id].defaults
     assert set(defaults) == {"color", "accent", "brightness", "warmth"}
     assert checked_params(scene_id, None) == checked_params(scene_id, defaults)
+
+
+def test_the_scenes_package_offers_the_preset_interface():
+    assert lite_app.scenes.render_scene is render_scene
+    assert lite_app.scenes.PRESETS is PRESETS
+    assert lite_app.scenes.DEFAULT_SCENE == "cloud-sky"
+    with pytest.raises(AttributeError):
+        lite_app.scenes.paint_everything  # noqa: B018
 
 
 def test_only_floor_scenes_have_a_floor_and_only_marble_is_glossy():
@@ -305,3 +317,22 @@ def test_committed_thumbnails_match_the_scenes_as_now_painted(tmp_path):
         committed = Image.open(thumbnail_path(path.stem)).convert("RGB")
         difference = np.abs(fresh - np.asarray(committed, dtype=np.float64))
         assert difference.mean() < 1.0, f"redraw {path.stem}: --thumbnails"
+
+
+def test_thumbnail_command_writes_every_thumbnail(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "lite_app.scenes.presets"]
+    done = subprocess.run(
+        [*command, "--thumbnails", "--folder", str(tmp_path)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{scene_id}.png" for scene_id in SCENE_IDS
+    )
+    assert "RuntimeWarning" not in done.stderr
+    without_flag = subprocess.run(command, cwd=root, capture_output=True, timeout=120)
+    assert without_flag.returncode == 2
