@@ -6,7 +6,17 @@ then enlarged once with Pillow, which keeps a 1000x1000 scene to a few tens of
 milliseconds. Same scene id, params, size and seed give identical pixels.
 
 All presets share one params schema: ``color`` and ``accent`` (hex
-``#RRGGBB``), ``brightness`` and ``warmth`` (numbers from -0.5 to 0.5).
+``#RRGGBB``), ``brightness`` and ``warmth`` (numbers from -0.5 to 0.5, a final
+tone shift: lighter or darker, warmer orange or cooler blue). What the two
+colours paint in each preset:
+
+    cloud-sky           color: the sky            accent: the clouds
+    studio-white, -gray color: the lit paper      accent: the shade it fades to
+    pastel-gradient     color: one end            accent: the other end
+    sunset              color: the horizon glow   accent: the sky high up
+    marble              color: the stone          accent: the veins
+    wood-table          color: the wood           accent: the wall behind
+    solid               color: everything         accent: unused
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import math
 import numbers
 import re
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +58,8 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class ScenePreset:
-    """A scene the app can paint without a model, and its default params."""
+    """A scene the app can paint without a model, and its default params
+    (shared: read them, or copy them before changing anything)."""
 
     id: str
     name_ko: str
@@ -250,7 +262,7 @@ def _checked_color(value: object, name: str) -> str:
     if not isinstance(value, str) or not _HEX_COLOR.fullmatch(value):
         shown = str(value)[:20]
         raise LookInvalid(
-            f"{_PARAM_LABELS_KO[name]}은(는) #FFAA00 같은 색상 코드여야 합니다 "
+            f"{_PARAM_LABELS_KO[name]}은 #FFAA00 같은 색상 코드여야 합니다 "
             f"(받은 값: {shown}).",
             f"The scene {name} must be a colour code like #FFAA00, got {shown!r}.",
         )
@@ -302,8 +314,14 @@ def _render_cached(
     params_key: tuple[tuple[str, object], ...],
     seed: int,
 ) -> Scene:
-    params = dict(params_key)
-    image = _painted(scene_id, size, params, seed)
+    started = time.perf_counter()
+    image = _painted(scene_id, size, dict(params_key), seed)
+    logger.debug(
+        "painted scene %s at %dx%d in %.1f ms",
+        scene_id,
+        *size,
+        (time.perf_counter() - started) * 1000.0,
+    )
     preset = PRESETS[scene_id]
     return Scene(image, _FLOOR_Y.get(scene_id), preset.glossy, scene_id)
 
