@@ -4,28 +4,39 @@ Uploading a photo is the one click: a free preview on the default scene and
 target appears at once. Changing the scene, the words or the target refreshes
 the preview; "full size" makes the marketplace file to download.
 Every event has an explicit API name, so ``gradio_client`` can drive the app.
+
+Only the full-size image costs an image from the visitor's credits; previews,
+cutouts and a second download of the same result are free. The visitor is a
+signed token kept in the browser; the page load also opens ``?promo=CODE`` and
+``?recipe=ID`` links. A look can be saved as a recipe with a share link, and
+public recipes fill a gallery, most used first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import io
 import logging
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from PIL import Image
 
-from lite_app import limits
+from lite_app import credits, limits, recipes, visitors
 from lite_app.config import settings
 from lite_app.editor import Note, Result, edit
 from lite_app.errors import LiteError
 from lite_app.export import DEFAULT_TARGET, TARGETS
-from lite_app.look import Look
+from lite_app.look import RANGES, Look
 from lite_app.scenes import presets
 
 logger = logging.getLogger(__name__)
@@ -62,6 +73,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "download": ("다운로드", "Download"),
     "cutout": ("투명 배경 PNG 받기", "Get a transparent PNG"),
     "language": ("언어", "Language"),
+    "recipes": ("레시피 (룩 저장과 공유)", "Recipes (save and share a look)"),
+    "recipe_name": ("레시피 이름", "Recipe name"),
+    "recipe_public": ("갤러리에 공개", "Public in the gallery"),
+    "save_recipe": ("지금 룩을 레시피로 저장", "Save this look as a recipe"),
+    "share_link": ("공유 링크", "Share link"),
+    "recipe_gallery": (
+        "공개 레시피 (많이 쓴 순서, 누르면 불러옵니다)",
+        "Public recipes (most used first; click one to load it)",
+    ),
+    "recipe_loaded": (
+        "레시피의 룩을 불러왔습니다. 내 상품 사진을 올려 보세요.",
+        "The recipe's look is loaded. Upload your own product photo.",
+    ),
+    "recipe_missing": (
+        "그 레시피를 찾을 수 없습니다. 갤러리를 새로 고쳐 주세요.",
+        "That recipe was not found. Please reload the gallery.",
+    ),
+    "promo_used": (
+        "이 프로모션 코드는 이미 받았습니다.",
+        "You have already used this promo code.",
+    ),
+    "token_refused": (
+        "방문자 토큰을 확인할 수 없습니다. 이 앱이 준 토큰을 그대로 보내거나, "
+        "비워 두면 새 방문자로 시작합니다.",
+        "The visitor token could not be confirmed. Send the token this app gave "
+        "you as it is, or leave it empty to start as a new visitor.",
+    ),
+    "token_replaced": (
+        "이 브라우저에 저장된 방문자 정보를 확인할 수 없어 새로 시작합니다.",
+        "The visitor id kept in this browser could not be confirmed; starting afresh.",
+    ),
 }
 LANGUAGES = {"한국어": "ko", "English": "en"}
 
@@ -91,14 +133,35 @@ def edit_photo(
     photo: str | None,
     look_json: str,
     language: str = "ko",
+    visitor_token: str = "",
     request: gr.Request | None = None,
-) -> tuple[Image.Image, str, str]:
-    """The full-size marketplace image and its file (API: /edit)."""
+    profile: gr.OAuthProfile | None = None,
+) -> tuple[Image.Image, str, str, str, str]:
+    """The full-size image and its file, for one image of credit (API: /edit).
+
+    Returns the image, the file, the receipt, the visitor token (a new one when
+    none was given) and the images-left line. Nothing is charged when the edit
+    fails, and the same photo and look again cost nothing.
+    """
     if not photo:
         raise gr.Error(_no_photo_message(language))
-    result = _run_edit(photo, look_json, language, preview=False, request=request)
+    visitor = request_visitor(visitor_token, profile, language)
+    result = _run_edit(
+        photo,
+        look_json,
+        language,
+        preview=False,
+        request=request,
+        charge_to=visitor.visitor_id,
+    )
     path = save_result(result)
-    return result.image, str(path), receipt_markdown(result, language)
+    return (
+        result.image,
+        str(path),
+        receipt_markdown(result, language),
+        visitor.token,
+        credits_markdown(visitor.visitor_id, language),
+    )
 
 
 def cutout_photo(
@@ -119,17 +182,320 @@ def _run_edit(
     *,
     preview: bool,
     request: gr.Request | None = None,
+    charge_to: str | None = None,
 ) -> Result:
+    """Run one edit; ``charge_to`` pays one image for it, only if it succeeds."""
     try:
-        limits.check_edit(limits.client_address(request))
+        limits.check_edit(limits.client_address(request), charge_to)
         look = Look.from_json(look_json or "{}")
-        return edit(photo, look, preview=preview, photo_name=_upload_name(photo))
+        with _charge(charge_to, photo, look):
+            return edit(photo, look, preview=preview, photo_name=_upload_name(photo))
     except LiteError as error:
         logger.info("edit refused: %s", error.message_en)
         raise gr.Error(error.user_message(language), print_exception=False) from None
     except Exception:
         logger.exception("edit failed")
         raise gr.Error(_unexpected_message(language), print_exception=False) from None
+
+
+@contextlib.contextmanager
+def _charge(visitor_id: str | None, photo: str, look: Look) -> Iterator[None]:
+    """Hold one image while the edit runs; keep it only if the edit succeeds."""
+    if visitor_id is None:
+        yield
+        return
+    key = credits.result_key(Path(photo).read_bytes(), look)
+    with credits.charge_on_success(visitor_id, key):
+        yield
+
+
+# Visitors and credits.
+
+
+def page_visitor(
+    token: str | None, profile: gr.OAuthProfile | None = None
+) -> visitors.Visitor:
+    """The visitor of a page load; a token this server did not sign is replaced."""
+    username = profile.username if profile is not None else None
+    return visitors.identify(token if isinstance(token, str) else None, username)
+
+
+def request_visitor(
+    token: Any, profile: gr.OAuthProfile | None = None, language: str = "ko"
+) -> visitors.Visitor:
+    """The visitor of an edit or a save, as the page and API callers send it.
+
+    No token: a new visitor with its trial, whose token goes back with the
+    answer. A token this server did not sign is refused, so a caller never
+    spends someone else's images nor starts over on a new trial unawares.
+    """
+    if profile is not None or not token:
+        return page_visitor(None, profile)
+    try:
+        return visitors.Visitor(visitors.verify(token), token)
+    except visitors.VisitorRefused:
+        logger.info("a request with a token this server did not sign was refused")
+        raise gr.Error(_in(language, "token_refused"), print_exception=False) from None
+
+
+def credits_markdown(visitor_id: str, language: str = "ko") -> str:
+    """The images-left line at the top of the page, read from the database."""
+    return images_left_markdown(credits.balance(visitor_id), language)
+
+
+def images_left_markdown(current: credits.Balance, language: str = "ko") -> str:
+    """Images left (and the plan's share), then the id to quote when buying."""
+    left, plan_left = current.images_left, current.plan_images_left
+    until = ""
+    if current.plan_until is not None:
+        until = current.plan_until.astimezone(credits.KST).strftime("%Y-%m-%d")
+    if language == "en":
+        line = f"**{left} {'image' if left == 1 else 'images'} left**"
+        plan = f" · monthly plan: {plan_left} until {until}" if until else ""
+        who = f"Visitor ID `{current.visitor_id}` (quote it when buying a plan)"
+    else:
+        line = f"**남은 이미지 {left}장**"
+        plan = f" · 월 요금제 {plan_left}장 ({until}까지)" if until else ""
+        who = f"방문자 ID `{current.visitor_id}` (요금제를 살 때 알려 주세요)"
+    return f"{line}{plan}  \n{who}"
+
+
+def load_page(
+    visitor_token: str,
+    request: gr.Request,
+    profile: gr.OAuthProfile | None = None,
+) -> tuple[str, str, str, Any, Any, Any]:
+    """Every page load: who the visitor is, then any promo or recipe link.
+
+    Returns the token to keep in the browser, the images-left line, a notice,
+    and the recipe's look, id and name (left as they are without a recipe).
+    """
+    visitor = page_visitor(visitor_token, profile)
+    notices = [_both("token_replaced")] if visitor.refused else []
+    query = dict(request.query_params) if request is not None else {}
+    if query.get("promo"):
+        notices.append(redeem_promo(visitor.visitor_id, query["promo"], request))
+    look, recipe_id, name = gr.update(), gr.update(), gr.update()
+    if query.get("recipe"):
+        try:
+            recipe = recipes.use(query["recipe"], visitor.visitor_id)
+        except LiteError as error:
+            notices.append(error.user_message())
+        else:
+            look, recipe_id, name = recipe.look.to_json(), recipe.id, recipe.name
+            notices.append(_both("recipe_loaded"))
+    return (
+        visitor.token,
+        credits_markdown(visitor.visitor_id),
+        "\n\n".join(notices),
+        look,
+        recipe_id,
+        name,
+    )
+
+
+def redeem_promo(visitor_id: str, code: str, request: gr.Request | None) -> str:
+    """Grant a promo link's images; the notice says what happened."""
+    try:
+        limits.check_promo(limits.client_address(request), visitor_id)
+        redemption = credits.redeem_promo(visitor_id, code)
+    except LiteError as error:
+        return error.user_message()
+    if not redemption.granted:
+        return _both("promo_used")
+    return (
+        f"프로모션 이미지 {redemption.images}장을 받았습니다.\n"
+        f"{redemption.images} promo images were added."
+    )
+
+
+def refresh_credits(
+    visitor_token: str, language: str = "ko", profile: gr.OAuthProfile | None = None
+) -> Any:
+    """The images-left line again, in the chosen language."""
+    if profile is None and not visitor_token:
+        return gr.update()
+    try:
+        visitor = request_visitor(visitor_token, profile, language)
+    except gr.Error:
+        return gr.update()
+    return credits_markdown(visitor.visitor_id, language)
+
+
+# Recipes.
+
+
+def save_recipe(
+    name: str,
+    look_json: str,
+    public: bool,
+    parent_id: str,
+    photo: str | None,
+    visitor_token: str = "",
+    language: str = "ko",
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+) -> tuple[str, str, str]:
+    """Save the current look as a recipe (API: /save_recipe).
+
+    Returns the share link, the new recipe's id and the visitor token. A recipe
+    opened before (``parent_id``) is its parent: the original stays as it was.
+    """
+    visitor = request_visitor(visitor_token, profile, language)
+    try:
+        look = Look.from_json(look_json or "{}")
+        if not (name or "").strip():
+            raise recipes.RecipeInvalid(
+                "레시피 이름을 적어 주세요.", "Give the recipe a name."
+            )
+        recipe = recipes.save(
+            visitor.visitor_id,
+            name,
+            look,
+            thumbnail=recipe_thumbnail(photo, look, request),
+            parent_id=parent_id or None,
+            public=bool(public),
+        )
+    except LiteError as error:
+        raise gr.Error(error.user_message(language), print_exception=False) from None
+    return recipes.share_link(recipe.id, app_url(request)), recipe.id, visitor.token
+
+
+def recipe_thumbnail(
+    photo: str | None, look: Look, request: gr.Request | None = None
+) -> bytes | None:
+    """A small before | after card from the seller's photo; None without one."""
+    if not photo:
+        return None
+    from lite_app.intake import load_photo
+
+    try:
+        limits.check_edit(limits.client_address(request))
+        before = load_photo(photo, max_side=512).image
+        after = edit(photo, look, preview=True, photo_name=_upload_name(photo)).image
+        return recipes.make_thumbnail(before, after)
+    except Exception:
+        # The recipe matters more than its card: save it without one.
+        logger.warning("recipe saved without a thumbnail", exc_info=True)
+        return None
+
+
+def open_recipe(
+    recipe_id: str,
+    visitor_token: str = "",
+    language: str = "ko",
+    profile: gr.OAuthProfile | None = None,
+) -> tuple[str, str, str, str]:
+    """A recipe's look for the editor: the look, its id, its name and a notice.
+
+    Opening counts as one use per visitor; without a visitor nothing is counted.
+    """
+    visitor_id = None
+    if profile is not None or visitor_token:
+        visitor_id = request_visitor(visitor_token, profile, language).visitor_id
+    try:
+        if visitor_id is None:
+            recipe = recipes.get(recipe_id)
+        else:
+            recipe = recipes.use(recipe_id, visitor_id)
+    except LiteError as error:
+        raise gr.Error(error.user_message(language), print_exception=False) from None
+    notice = text("recipe_loaded", language)
+    return recipe.look.to_json(), recipe.id, recipe.name, notice
+
+
+def open_picked_recipe(
+    recipe_ids: list[str],
+    visitor_token: str,
+    language: str,
+    event: gr.SelectData,
+    profile: gr.OAuthProfile | None = None,
+) -> tuple[str, str, str, str]:
+    """The gallery card the seller clicked, opened like a recipe link."""
+    if not 0 <= event.index < len(recipe_ids or []):
+        raise gr.Error(_in(language, "recipe_missing"), print_exception=False)
+    return open_recipe(recipe_ids[event.index], visitor_token, language, profile)
+
+
+def show_gallery() -> tuple[list[tuple[Image.Image | str, str]], list[str]]:
+    """Public recipes, most used first: the cards and their ids in order."""
+    found = recipes.gallery()
+    return [(_card_image(recipe), recipe.name) for recipe in found], [
+        recipe.id for recipe in found
+    ]
+
+
+def _card_image(recipe: recipes.Recipe) -> Image.Image | str:
+    if recipe.thumbnail:
+        return Image.open(io.BytesIO(recipe.thumbnail))
+    try:
+        return str(presets.thumbnail_path(recipe.look.scene))
+    except LiteError:
+        return str(presets.thumbnail_path(presets.DEFAULT_SCENE))
+
+
+def show_look_in_controls(look_json: str) -> tuple[Any, ...]:
+    """Set every control to the look's value; whatever sets the look runs this.
+
+    The order is that of the controls after ``look_json`` in :func:`build_demo`.
+    Values the controls already hold fold back into the same look.
+    """
+    look = _look_or_default(look_json)
+    color = gr.update()
+    if look.scene == "solid" and look.scene_params.get("color"):
+        color = look.scene_params["color"]
+    return (
+        look.scene,
+        look.target,
+        look.scale,
+        look.offset_x,
+        look.offset_y,
+        look.shadow,
+        look.reflection,
+        look.seed,
+        look.new_cutout,
+        look.prompt,
+        color,
+    )
+
+
+def app_url(request: gr.Request | None) -> str:
+    """The app's address as the visitor reached it, for share links."""
+    if request is None:
+        return ""
+    url = str(getattr(request, "url", "") or "")
+    base = url.split("?", 1)[0].split("/gradio_api/", 1)[0].rstrip("/")
+    headers = getattr(request, "headers", None) or {}
+    host = (headers.get("x-forwarded-host") or "").split(",")[0].strip()
+    if host and "://" in base:
+        scheme, rest = base.split("://", 1)
+        path = rest.split("/", 1)[1] if "/" in rest else ""
+        base = f"{scheme}://{host}/{path}".rstrip("/")
+    if (headers.get("x-forwarded-proto") or "").split(",")[0].strip() == "https":
+        base = base.replace("http://", "https://", 1)
+    return base
+
+
+def browser_storage_secret() -> str:
+    """The key gradio scrambles the visitor token with in browser storage.
+
+    Gradio sends this key to the page, so it hides nothing from the visitor:
+    the token's signature is what protects it. It must stay the same across
+    restarts, or every browser would lose its visitor id and its images.
+    """
+    message = b"sporky-lite browser storage"
+    return hmac.new(visitors.server_secret(), message, hashlib.sha256).hexdigest()
+
+
+def _both(key: str) -> str:
+    """A notice in Korean with the English under it."""
+    korean, english = TEXT[key]
+    return f"{korean}\n{english}"
+
+
+def _in(language: str, key: str) -> str:
+    """A message for people: English alone when asked, else both languages."""
+    return text(key, "en") if language == "en" else _both(key)
 
 
 def save_result(result: Result) -> Path:
@@ -282,6 +648,23 @@ def switch_language(choice: str) -> list[Any]:
     return updates
 
 
+def switch_recipe_language(
+    choice: str, visitor_token: str, profile: gr.OAuthProfile | None = None
+) -> list[Any]:
+    """The images-left line and the recipe controls in the chosen language."""
+    language = LANGUAGES.get(choice, "ko")
+    updates = [refresh_credits(visitor_token, language, profile)]
+    updates += [
+        gr.update(label=text(key, language))
+        for key in ("recipes", "recipe_name", "recipe_public")
+    ]
+    updates.append(gr.update(value=text("save_recipe", language)))
+    updates += [
+        gr.update(label=text(key, language)) for key in ("share_link", "recipe_gallery")
+    ]
+    return updates
+
+
 def _upload_name(photo: str) -> str:
     return Path(photo).name
 
@@ -321,11 +704,16 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Sporky Lite", delete_cache=(600, 3600)) as demo:
         language = gr.State("ko")
         look_json = gr.Textbox(Look().to_json(), visible=False)
+        visitor_state = gr.BrowserState(
+            "", storage_key="sporky-visitor", secret=browser_storage_secret()
+        )
         with gr.Row():
             title = gr.Markdown(text("title"))
+            credits_label = gr.Markdown(elem_id="images-left")
             language_choice = gr.Radio(
                 list(LANGUAGES), value="한국어", label="언어 / Language", scale=0
             )
+        notice = gr.Markdown(line_breaks=True, elem_id="notice")
         with gr.Row():
             with gr.Column(scale=1):
                 photo_input = gr.File(
@@ -365,16 +753,19 @@ def build_demo() -> gr.Blocks:
                     value=DEFAULT_TARGET,
                     label=text("target"),
                     elem_id="target",
+                    # A recipe may carry any WIDTHxHEIGHT the look accepts.
+                    allow_custom_value=True,
                 )
+                # The sliders span every value a look (and so a recipe) may hold.
                 with gr.Accordion(text("adjust"), open=False):
                     scale_input = gr.Slider(
-                        0.3, 1.0, 0.75, step=0.01, label=text("scale")
+                        *RANGES["scale"], 0.75, step=0.01, label=text("scale")
                     )
                     offset_x_input = gr.Slider(
-                        -0.3, 0.3, 0, step=0.01, label=text("offset_x")
+                        *RANGES["offset_x"], 0, step=0.01, label=text("offset_x")
                     )
                     offset_y_input = gr.Slider(
-                        -0.3, 0.3, 0, step=0.01, label=text("offset_y")
+                        *RANGES["offset_y"], 0, step=0.01, label=text("offset_y")
                     )
                     shadow_input = gr.Slider(0, 1, 0.6, step=0.05, label=text("shadow"))
                     reflection_input = gr.Checkbox(False, label=text("reflection"))
@@ -399,6 +790,33 @@ def build_demo() -> gr.Blocks:
                 )
                 cutout_button = gr.Button(text("cutout"), elem_id="cutout")
                 receipt = gr.Markdown(elem_id="receipt")
+                with gr.Accordion(text("recipes"), open=False) as recipe_box:
+                    recipe_name = gr.Textbox(
+                        label=text("recipe_name"), max_length=80, elem_id="recipe-name"
+                    )
+                    recipe_public = gr.Checkbox(
+                        False, label=text("recipe_public"), elem_id="recipe-public"
+                    )
+                    save_recipe_button = gr.Button(
+                        text("save_recipe"), elem_id="save-recipe"
+                    )
+                    share_link = gr.Textbox(
+                        label=text("share_link"),
+                        interactive=False,
+                        buttons=["copy"],
+                        elem_id="share-link",
+                    )
+        recipe_gallery = gr.Gallery(
+            label=text("recipe_gallery"),
+            columns=6,
+            allow_preview=False,
+            height="auto",
+            format="png",
+            elem_id="recipe-gallery",
+        )
+        # The recipe the look came from: the parent of the next one saved.
+        recipe_id = gr.Textbox("", visible=False)
+        gallery_ids = gr.State([])
         scene_id = gr.Textbox(presets.DEFAULT_SCENE, visible=False)
 
         controls = [
@@ -469,8 +887,8 @@ def build_demo() -> gr.Blocks:
         )
         final_button.click(
             edit_photo,
-            edit_inputs,
-            [result_image, download_button, receipt],
+            [*edit_inputs, visitor_state],
+            [result_image, download_button, receipt, visitor_state, credits_label],
             api_name="edit",
             **limits,
         ).success(
@@ -520,6 +938,54 @@ def build_demo() -> gr.Blocks:
             queue=False,
             api_visibility="private",
         )
+
+        # Visitors, credits and recipes. Whatever sets the look from outside
+        # the controls (a recipe link, a gallery card) then shows it in them.
+        look_controls = controls[1:]
+        recipe_outputs = [look_json, recipe_id, recipe_name, notice]
+        private = {"queue": False, "api_visibility": "private"}
+        demo.load(
+            load_page,
+            visitor_state,
+            [visitor_state, credits_label, notice, look_json, recipe_id, recipe_name],
+            api_visibility="private",
+        ).then(show_look_in_controls, look_json, look_controls, **private)
+        demo.load(show_gallery, None, [recipe_gallery, gallery_ids], **private)
+        language_choice.change(
+            switch_recipe_language,
+            [language_choice, visitor_state],
+            [
+                credits_label,
+                recipe_box,
+                recipe_name,
+                recipe_public,
+                save_recipe_button,
+                share_link,
+                recipe_gallery,
+            ],
+            **private,
+        )
+        save_recipe_button.click(
+            save_recipe,
+            [
+                recipe_name,
+                look_json,
+                recipe_public,
+                recipe_id,
+                photo_input,
+                visitor_state,
+                language,
+            ],
+            [share_link, recipe_id, visitor_state],
+            api_name="save_recipe",
+            **limits,
+        ).success(show_gallery, None, [recipe_gallery, gallery_ids], **private)
+        recipe_gallery.select(
+            open_picked_recipe,
+            [gallery_ids, visitor_state, language],
+            recipe_outputs,
+            api_visibility="private",
+        ).success(show_look_in_controls, look_json, look_controls, **private)
     demo.queue(default_concurrency_limit=CUTOUT_CONCURRENCY)
     return demo
 

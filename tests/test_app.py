@@ -19,22 +19,26 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(tmp_path_factory):
     from lite_app.cutout import warm_up
     from lite_app.ui import build_demo
 
     warm_up(download=True)
-    demo = build_demo()
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        max_file_size="30mb",
-    )
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with pytest.MonkeyPatch.context() as patch:
+        # The app keeps its visitor secret in the data folder; each test
+        # then gets its own database through the autouse fixture.
+        patch.setenv("LITE_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
+        demo = build_demo()
+        port = free_port()
+        demo.launch(
+            server_name="127.0.0.1",
+            server_port=port,
+            prevent_thread_lock=True,
+            quiet=True,
+            max_file_size="30mb",
+        )
+        yield f"http://127.0.0.1:{port}/"
+        demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,10 @@ def test_api_names_edit_and_cutout(client):
 def test_edit_returns_a_marketplace_file(client, rocket_path):
     handle = gradio_client.handle_file(str(rocket_path))
     look = look_json(target="coupang", scene="marble")
-    preview, download, receipt = client.predict(handle, look, "ko", api_name="/edit")
+    # An empty visitor token: a new visitor, whose trial pays for the image.
+    preview, download, receipt, _token, _left = client.predict(
+        handle, look, "", api_name="/edit"
+    )
     image = Image.open(download)
     assert (image.format, image.size) == ("JPEG", (1000, 1000))
     assert download.endswith("rocket-coupang.jpg")
@@ -90,14 +97,15 @@ def test_a_broken_upload_gets_a_readable_korean_notice(client, tmp_path):
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
     handle = gradio_client.handle_file(str(broken))
     with pytest.raises(gradio_client.exceptions.AppError) as caught:
-        client.predict(handle, look_json(), "ko", api_name="/edit")
+        client.predict(handle, look_json(), "", api_name="/edit")
     message = str(caught.value)
     assert "사진" in message
     assert "Traceback" not in message
 
 
-def test_a_bad_look_is_refused_in_english_when_asked(client, rocket_path):
+def test_a_bad_look_is_refused_in_korean_and_english(client, rocket_path):
     handle = gradio_client.handle_file(str(rocket_path))
     with pytest.raises(gradio_client.exceptions.AppError) as caught:
-        client.predict(handle, look_json(scale=99), "en", api_name="/edit")
+        client.predict(handle, look_json(scale=99), "", api_name="/edit")
+    assert "룩" in str(caught.value)
     assert "scale" in str(caught.value)
