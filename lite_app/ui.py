@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 CUTOUT_CONCURRENCY = max(1, os.cpu_count() or 1)
 MAX_UPLOAD = "30mb"
 OUTPUT_MAX_AGE_S = 3600
+MAX_RESULT_FOLDERS = 500
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "sporky-lite-results"
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -508,16 +509,36 @@ def save_result(result: Result) -> Path:
     return path
 
 
-def prune_results(max_age_s: float = OUTPUT_MAX_AGE_S) -> int:
-    """Delete result folders older than ``max_age_s``; returns how many went."""
+def prune_results(
+    max_age_s: float | None = None, keep: int = MAX_RESULT_FOLDERS
+) -> int:
+    """Delete result folders older than ``max_age_s`` (default
+    :func:`cache_seconds`) and all but the newest ``keep``; returns how many went.
+
+    Gradio copies each returned file into its own cache before serving it, so
+    a folder here is only needed for the moment the event finishes.
+    """
     if not OUTPUT_ROOT.is_dir():
         return 0
-    cutoff, removed = time.time() - max_age_s, 0
+    age = cache_seconds() if max_age_s is None else max_age_s
+    folders = []
     for folder in OUTPUT_ROOT.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+        with contextlib.suppress(OSError):
+            if folder.is_dir():
+                folders.append((folder.stat().st_mtime, folder))
+    folders.sort(reverse=True)
+    cutoff = time.time() - age
+    doomed = [path for at, path in folders[keep:]]
+    doomed += [path for at, path in folders[:keep] if at < cutoff]
+    for folder in doomed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(doomed)
+
+
+def cache_seconds() -> int:
+    """How long results and Gradio's cached files are kept (LITE_CACHE_SECONDS)."""
+    value = os.environ.get("LITE_CACHE_SECONDS", "").strip()
+    return max(60, int(value)) if value.isdigit() else OUTPUT_MAX_AGE_S
 
 
 def notes_markdown(notes: tuple[Note, ...], language: str) -> str:
@@ -701,7 +722,9 @@ def target_choices() -> list[tuple[str, str]]:
 
 def build_demo() -> gr.Blocks:
     """The whole web app. Launch it with :func:`launch`."""
-    with gr.Blocks(title="Sporky Lite", delete_cache=(600, 3600)) as demo:
+    age = cache_seconds()
+    cache = (max(30, min(600, age // 2)), age)
+    with gr.Blocks(title="Sporky Lite", delete_cache=cache) as demo:
         language = gr.State("ko")
         look_json = gr.Textbox(Look().to_json(), visible=False)
         visitor_state = gr.BrowserState(
