@@ -256,7 +256,9 @@ def report(tally: Tally, wall: float, final: tuple[int, float, int, int]) -> Non
     for api_name, values in sorted(tally.latencies.items()):
         print(
             f"  {api_name:9s} n={len(values):4d}"
-            f"  p50 {statistics.median(values):6.2f} s  p95 {percentile(values, 0.95):6.2f} s  max {max(values):6.2f} s"
+            f"  p50 {statistics.median(values):6.2f} s"
+            f"  p95 {percentile(values, 0.95):6.2f} s"
+            f"  max {max(values):6.2f} s"
         )
     print(f"errors {len(tally.errors)} (target 0)")
     for line in tally.errors[:10]:
