@@ -836,7 +836,7 @@ def _paint_solid(
 
 # Each preset's painter and the longer side it paints at.
 _PAINTINGS: dict[str, tuple[Painter, int]] = {
-    "cloud-sky": (_paint_cloud_sky, 300),
+    "cloud-sky": (_paint_cloud_sky, 256),
     "studio-white": (_paint_studio, 200),
     "studio-gray": (_paint_studio, 200),
     "pastel-gradient": (_paint_pastel, 128),
