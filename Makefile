@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 7860
 
-.PHONY: setup run test weights lint format bench screenshots clean
+.PHONY: setup run test weights lint format bench browser load screenshots clean
 
 setup: $(VENV)/.runtime weights
 
@@ -35,6 +35,18 @@ format: $(VENV)/.dev
 
 bench: setup $(VENV)/.dev
 	$(BIN)/python bench/edit.py
+
+# Debian's Chromium for the browser tests and screenshots (the browser tests
+# also install it on first use when run as root).
+browser:
+	(test -x /usr/bin/chromium && fc-list :lang=ko | grep -q .) || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum)
+
+load: setup $(VENV)/.dev
+	$(BIN)/python bench/load.py
+
+screenshots: setup $(VENV)/.dev browser
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
