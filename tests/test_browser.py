@@ -154,16 +154,7 @@ def test_a_corrupt_file_gets_a_readable_korean_notice(page, app, tmp_path):
     assert str(tmp_path) not in message
 
 
-def wired(app, word: str) -> bool:
-    from pathlib import Path
-
-    ui = Path(__file__).resolve().parent.parent / "lite_app" / "ui.py"
-    return word in ui.read_text(encoding="utf-8")
-
-
 def test_a_promo_link_grants_images(page, app):
-    if not wired(app, "promo"):
-        pytest.xfail("the page does not read ?promo= links yet")
     from lite_app import credits
 
     promo = credits.create_promo(
@@ -172,15 +163,18 @@ def test_a_promo_link_grants_images(page, app):
         expires=date.today() + timedelta(days=30),
         data_dir=app.data_dir,
     )
+    open_app(page, app)
+    before = images_left(page)
     open_app(page, app, f"?promo={promo.code}")
-    trial = int(_env_trial_images())
-    expected = f"남은 이미지 {trial + PROMO_IMAGES}장"
+    expected = f"남은 이미지 {before + PROMO_IMAGES}장"
     page.get_by_text(expected).first.wait_for(timeout=30_000)
+    assert (
+        f"프로모션 이미지 {PROMO_IMAGES}장을 받았습니다"
+        in page.locator("#notice").inner_text()
+    )
 
 
 def test_a_recipe_link_opens_its_look(page, app):
-    if not wired(app, "recipe"):
-        pytest.xfail("the page does not read ?recipe= links yet")
     from lite_app import recipes
     from lite_app.look import Look
 
@@ -197,9 +191,12 @@ def test_a_recipe_link_opens_its_look(page, app):
         timeout=30_000,
     )
     assert "쿠팡" in target.input_value()
+    assert "레시피의 룩을 불러왔습니다" in page.locator("#notice").inner_text()
 
 
-def _env_trial_images() -> str:
-    from lite_app.config import settings
-
-    return str(settings().trial_images)
+def images_left(page) -> int:
+    """The number in the page's "남은 이미지 N장" line, once it shows."""
+    label = page.locator("#images-left")
+    label.get_by_text("남은 이미지").first.wait_for(timeout=30_000)
+    text = label.inner_text()
+    return int(text.split("남은 이미지", 1)[1].split("장", 1)[0].strip())
