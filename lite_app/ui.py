@@ -720,6 +720,25 @@ def target_choices() -> list[tuple[str, str]]:
     return [(f"{t.label_ko} ({t.label_en})", t.name) for t in TARGETS.values()]
 
 
+class PhotoUpload(gr.File):
+    """``gr.File`` that hands the handler the uploaded file's own path.
+
+    In Gradio 6.31 ``gr.File(type="filepath")`` also creates an empty temporary
+    file in its cache on every event and never removes it, so the cache grows
+    with each preview; this one leaves nothing behind. It looks and works like
+    ``gr.File`` in the page and the API.
+    """
+
+    is_template = True
+
+    def _process_single_file(self, f: Any) -> Any:
+        from gradio.utils import NamedString
+
+        if self.type == "filepath" and not self.file_types:
+            return NamedString(f.path)
+        return super()._process_single_file(f)
+
+
 def build_demo() -> gr.Blocks:
     """The whole web app. Launch it with :func:`launch`."""
     age = cache_seconds()
@@ -739,7 +758,7 @@ def build_demo() -> gr.Blocks:
         notice = gr.Markdown(line_breaks=True, elem_id="notice")
         with gr.Row():
             with gr.Column(scale=1):
-                photo_input = gr.File(
+                photo_input = PhotoUpload(
                     label=text("photo"), type="filepath", elem_id="photo"
                 )
                 original_image = gr.Image(

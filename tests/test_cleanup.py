@@ -67,3 +67,47 @@ def test_saved_results_stay_bounded(results_root, product_photo):
         path = ui.save_result(result)
     assert path.read_bytes() == result.data
     assert len(list(results_root.iterdir())) <= ui.MAX_RESULT_FOLDERS + 1
+
+
+def test_repeated_previews_leave_no_new_files_in_the_upload_cache(
+    tmp_path, monkeypatch
+):
+    gradio_client = pytest.importorskip("gradio_client")
+    import socket
+
+    from conftest import jpeg_bytes, synthetic_product
+
+    from lite_app.cutout import warm_up
+
+    cache = tmp_path / "gradio"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    warm_up(download=True)
+    demo = ui.build_demo()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
+    )
+    try:
+        client = gradio_client.Client(
+            f"http://127.0.0.1:{port}/",
+            verbose=False,
+            download_files=str(tmp_path / "downloads"),
+        )
+        photo = tmp_path / "bottle.jpg"
+        photo.write_bytes(jpeg_bytes(synthetic_product((320, 240))[0]))
+
+        def preview() -> None:
+            handle = gradio_client.handle_file(str(photo))
+            client.predict(photo=handle, look_json="{}", api_name="/preview")
+
+        preview()
+        before = sorted(p for p in cache.rglob("*") if p.is_file())
+        for _ in range(4):
+            preview()
+        after = sorted(p for p in cache.rglob("*") if p.is_file())
+    finally:
+        demo.close()
+    assert after == before
+    assert not [p for p in after if p.parent == cache and p.stat().st_size == 0]
