@@ -1,7 +1,8 @@
 """Every door fed random and hostile input: only LiteError comes out.
 
 Doors: photo bytes (intake), a look as JSON or as a dict (recipe links, API
-calls), recipe files, prompt text, promo codes and the target string. For each
+calls), recipe files, prompt text, promo codes, the target string, and the
+page's ``?promo=`` and ``?recipe=`` links with any visitor token. For each
 example the test asserts that nothing but a :class:`LiteError` is raised and
 that no file is written outside the test's data folder (watched through
 Python's audit events: file opens for writing, SQLite connections, renames,
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -35,7 +37,7 @@ from lite_app.intake import load_photo
 from lite_app.look import MAX_PROMPT_CHARS, Look
 
 FUZZ = settings(
-    max_examples=250,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,
@@ -311,3 +313,47 @@ def test_the_watch_sees_a_write_outside(data_dir, tmp_path):
     outside = tmp_path / "elsewhere.txt"
     with pytest.raises(AssertionError, match="wrote outside"):
         through_door(data_dir, outside.write_text, "x")
+
+
+def page_request(query: bytes) -> object:
+    """A real ``gr.Request`` for ``GET /?<query>`` from a loopback browser."""
+    import gradio as gr
+    from starlette.requests import Request
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": query,
+        "headers": [],
+        "client": ("127.0.0.1", 50000),
+    }
+    return gr.Request(request=Request(scope))
+
+
+query_values = st.text(max_size=80) | hostile_texts.map(lambda t: t[:2000])
+
+
+@settings(FUZZ, max_examples=30)
+@given(
+    st.one_of(
+        st.fixed_dictionaries(
+            {}, optional={"promo": query_values, "recipe": query_values}
+        ).map(lambda q: urlencode(q).encode()),
+        st.binary(max_size=200),
+    ),
+    st.text(max_size=120) | hostile_texts.map(lambda t: t[:500]),
+)
+@example(b"promo=%00&recipe=..%2F..%2Fetc%2Fpasswd", "")
+@example(b"promo=" + b"A" * 5000 + b"&recipe=" + b"%ff" * 300, "v1.x.y")
+def test_page_links_and_tokens_are_handled_cleanly(data_dir, query, token):
+    """``/?promo=...&recipe=...`` with any visitor token: a page, never a crash."""
+    from lite_app import limits, ui
+
+    limits.reset()
+    outcome = through_door(data_dir, ui.load_page, token, page_request(query))
+    assert not isinstance(outcome, LiteError)
+    new_token, images_left, notice = outcome[:3]
+    assert visitors.verify(new_token)
+    assert "남은 이미지" in images_left
+    assert "Traceback" not in notice
