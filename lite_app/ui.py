@@ -752,6 +752,10 @@ def build_demo() -> gr.Blocks:
         with gr.Row():
             title = gr.Markdown(text("title"))
             credits_label = gr.Markdown(elem_id="images-left")
+            if os.environ.get("OAUTH_CLIENT_ID"):
+                # A Space with `hf_oauth: true`: signed-in users pay from
+                # their Hugging Face account instead of an anonymous id.
+                gr.LoginButton(scale=0)
             language_choice = gr.Radio(
                 list(LANGUAGES), value="한국어", label="언어 / Language", scale=0
             )
@@ -851,6 +855,8 @@ def build_demo() -> gr.Blocks:
         recipe_gallery = gr.Gallery(
             label=text("recipe_gallery"),
             columns=6,
+            fit_columns=False,
+            object_fit="contain",
             allow_preview=False,
             height="auto",
             format="png",

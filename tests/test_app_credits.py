@@ -235,6 +235,23 @@ def test_page_load_replaces_a_forged_token_and_says_so(tmp_path):
     assert "새로 시작합니다" in page["notice"]
 
 
+def test_a_signed_in_hugging_face_user_is_the_visitor():
+    profile = gr.OAuthProfile(
+        {
+            "preferred_username": "seller-kim",
+            "name": "Kim",
+            "profile": "",
+            "picture": "",
+        }
+    )
+    page = ui.load_page("", page_request(), profile)
+    assert page[0] == ""  # nothing to keep in the browser
+    assert "`hf:seller-kim`" in page[1]
+    visitor = ui.request_visitor("v1.forged.token", profile)
+    assert visitor.visitor_id == "hf:seller-kim"
+    assert credits.visitor_known("hf:seller-kim")
+
+
 def test_promo_link_grants_its_images_once_per_visitor():
     promo = credits.create_promo(30, 100, date.today() + timedelta(days=7))
     first = load(f"promo={promo.code}")
@@ -456,3 +473,117 @@ def test_an_unknown_recipe_is_bad_usage(rocket):
     assert done.returncode == 2
     assert "레시피를 찾을 수 없습니다" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- in a real browser: the page a seller sees ----------------------------------
+
+TRIAL_IN_BROWSER = 1
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    pytest.importorskip("playwright.sync_api")
+    from browser import ensure_chromium
+
+    path, reason = ensure_chromium()
+    if path is None:
+        pytest.skip(f"headless Chromium is not available: {reason}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser_app(chromium, tmp_path_factory):
+    from browser import running_app
+
+    data_dir = tmp_path_factory.mktemp("browser-app") / "data"
+    env = {"LITE_TRIAL_IMAGES": str(TRIAL_IN_BROWSER)}
+    with running_app(data_dir, env=env) as running:
+        yield running
+
+
+@pytest.fixture
+def page(chromium, browser_app, tmp_path):
+    """A fresh browser profile: empty storage, so a new visitor."""
+    from browser import chromium_context
+
+    with chromium_context(chromium, tmp_path / "profile") as context:
+        yield context.new_page()
+
+
+def open_page(page, app, query: str = "") -> str:
+    """Open the app and wait for the images-left line; returns that line."""
+    page.goto(app.url + query)
+    label = page.locator("#images-left")
+    label.get_by_text("남은 이미지").wait_for(timeout=60_000)
+    return label.inner_text()
+
+
+def shown_visitor(label: str) -> str:
+    return label.split("방문자 ID", 1)[1].split()[0]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_the_browser_the_visitor_stays_and_an_empty_balance_keeps_the_work(
+    page, browser_app, rocket
+):
+    first = open_page(page, browser_app)
+    visitor_id = shown_visitor(first)
+    assert f"남은 이미지 {TRIAL_IN_BROWSER}장" in first
+    assert shown_visitor(open_page(page, browser_app)) == visitor_id  # reloaded
+
+    page.locator("#photo input[type=file]").set_input_files(str(rocket))
+    page.locator("#preview img").first.wait_for(state="visible", timeout=90_000)
+    page.locator("#make-final").click()
+    page.locator("#images-left").get_by_text("남은 이미지 0장").wait_for(timeout=90_000)
+
+    # Wait for the new target's preview: the look has changed by then.
+    before = page.locator("#preview img").first.get_attribute("src")
+    page.locator("#target input").click()
+    page.get_by_role("option", name="카카오톡 스토어 세로 (Kakao tall)").click()
+    page.wait_for_function(
+        """([before]) => {
+            const img = document.querySelector('#preview img');
+            return img && img.getAttribute('src') !== before;
+        }""",
+        arg=[before],
+        timeout=90_000,
+    )
+    page.locator("#make-final").click()
+    toast = page.locator(".toast-body").first
+    toast.wait_for(state="visible", timeout=90_000)
+    assert "남은 이미지가 없습니다" in toast.inner_text()
+    assert "rocket" in page.locator("#photo").inner_text()
+    assert "Kakao tall" in page.locator("#target input").input_value()
+    assert page.locator("#preview img").first.is_visible()
+
+    data_dir = browser_app.data_dir
+    assert credits.balance(visitor_id, data_dir=data_dir).images_left == 0
+    rows = credits.ledger_rows(visitor_id, data_dir=data_dir)
+    assert [row.kind for row in rows] == ["trial", "charge"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_the_browser_a_gallery_card_loads_its_look_and_its_name_as_text(
+    page, browser_app
+):
+    name = "<b>Bold</b> wood"
+    look = Look(scene="wood-table", target="coupang", scale=0.5)
+    recipe = recipes.save(
+        "operator", name, look, public=True, data_dir=browser_app.data_dir
+    )
+    open_page(page, browser_app)
+    gallery = page.locator("#recipe-gallery")
+    gallery.get_by_text(name).wait_for(timeout=30_000)
+    assert gallery.locator("b").count() == 0
+
+    gallery.locator("img").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#target input').value.includes('Coupang')",
+        timeout=30_000,
+    )
+    page.get_by_text("레시피 (룩 저장과 공유)").click()
+    assert page.locator("#recipe-name textarea").input_value() == name
+    stored = recipes.get(recipe.id, data_dir=browser_app.data_dir)
+    assert stored.uses == 1
