@@ -182,9 +182,11 @@ def test_the_app_refuses_a_flood_from_one_address(monkeypatch, tmp_path):
         photo.write_bytes(jpeg_bytes(synthetic_product((320, 240))[0]))
         handle = gradio_client.handle_file(str(photo))
         for _ in range(2):
-            client.predict(handle, "{}", "ko", api_name="/preview")
+            client.predict(photo=handle, look_json="{}", api_name="/preview")
         with pytest.raises(gradio_client.exceptions.AppError) as caught:
-            client.predict(handle, "{}", "ko", api_name="/edit")
+            client.predict(
+                photo=handle, look_json="{}", visitor_token="", api_name="/edit"
+            )
         assert "요청이 너무 잦습니다" in str(caught.value)
         assert "Traceback" not in str(caught.value)
     finally:

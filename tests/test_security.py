@@ -32,7 +32,9 @@ def server(tmp_path_factory):
     patch.setenv("HOST", "127.0.0.1")
     patch.setenv("PORT", str(free_port()))
     patch.delenv("SPACE_ID", raising=False)
-    (data_dir / "visitor-secret").write_text("not for the web\n")
+    from lite_app import visitors
+
+    visitors.server_secret(data_dir)
     demo = build_demo()
     launch(demo, prevent_thread_lock=True, quiet=True)
     try:
@@ -103,7 +105,8 @@ def test_files_outside_the_app_folders_are_not_served(server, outside):
     path = outside.replace("{data}", str(data_dir))
     answer = requests.get(f"{base_url(demo)}/gradio_api/file={path}", timeout=30)
     assert answer.status_code in (403, 404)
-    assert b"not for the web" not in answer.content
+    secret = (data_dir / "visitor-secret").read_bytes()
+    assert secret not in answer.content
     assert b"import" not in answer.content
 
 
