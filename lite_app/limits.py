@@ -3,13 +3,14 @@
 Each door has a token bucket per key: it holds up to N tokens and refills at N
 per minute, so a seller may make N requests in a burst and then one every
 60/N seconds. Edits (previews, full-size images and cutouts) and promo code
-attempts have their own buckets, each counted per visitor and per address.
+attempts have their own buckets, counted per address, and also per visitor
+where the visitor is known (full-size images and promo links).
 A visitor who clears browser storage gets a new id, so the per-address limit
 is set higher (several sellers may share an office network) and catches that.
 
 Settings, read when the limiter is first used (0 switches a limit off):
 
-- ``LITE_EDITS_PER_MINUTE``: edits per visitor (default 60)
+- ``LITE_EDITS_PER_MINUTE``: full-size images per visitor (default 60)
 - ``LITE_EDITS_PER_MINUTE_PER_ADDRESS``: edits per address (default 240)
 - ``LITE_PROMO_TRIES_PER_MINUTE``: promo attempts per visitor (default 5)
 - ``LITE_PROMO_TRIES_PER_MINUTE_PER_ADDRESS``: promo attempts per address
