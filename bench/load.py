@@ -48,12 +48,20 @@ LEAK_TOLERANCE = 0.10
 
 @dataclass
 class Tally:
-    """Shared counters; every sample is taken under the lock."""
+    """Shared counters, and the gate that lets the server settle at checkpoints.
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    Every ``SAMPLE_EVERY`` requests the sellers hold their next request until
+    the requests in flight have finished; memory is read then, so samples
+    compare the server at rest rather than mid-edit.
+    """
+
+    lock: threading.Condition = field(default_factory=threading.Condition)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     done: int = 0
+    in_flight: int = 0
+    paused: bool = False
+    busy_rss: list[float] = field(default_factory=list)
     samples: list[tuple[int, float, int, int]] = field(default_factory=list)
 
 
@@ -132,6 +140,9 @@ class Seller(threading.Thread):
                 token = outcome[3]
 
     def call(self, client, api_name: str, **inputs):
+        with self.tally.lock:
+            self.tally.lock.wait_for(lambda: not self.tally.paused)
+            self.tally.in_flight += 1
         started = time.perf_counter()
         outcome = None
         try:
@@ -145,9 +156,22 @@ class Seller(threading.Thread):
         with self.tally.lock:
             self.tally.latencies.setdefault(api_name, []).append(elapsed)
             self.tally.done += 1
+            self.tally.in_flight -= 1
+            self.tally.lock.notify_all()
             if self.tally.done % SAMPLE_EVERY == 0:
-                self.tally.samples.append(sample(self.tally.done, self.watch))
+                self.settle_and_sample()
         return outcome
+
+    def settle_and_sample(self) -> None:
+        """Called with the lock held: drain the requests in flight, then sample."""
+        tally = self.tally
+        tally.busy_rss.append(rss_mb(int(self.watch["pid"])))  # type: ignore[arg-type]
+        tally.paused = True
+        done = tally.done
+        tally.lock.wait_for(lambda: tally.in_flight == 0)
+        tally.samples.append(sample(done, self.watch, tally.busy_rss[-1]))
+        tally.paused = False
+        tally.lock.notify_all()
 
 
 def check(api_name: str, outcome) -> None:
@@ -163,14 +187,18 @@ def check(api_name: str, outcome) -> None:
         assert f"{image.width}x{image.height}" in receipt, receipt
 
 
-def sample(done: int, watch: dict[str, object]) -> tuple[int, float, int, int]:
+def sample(
+    done: int, watch: dict[str, object], busy: float = float("nan")
+) -> tuple[int, float, int, int]:
     pid = int(watch["pid"])  # type: ignore[arg-type]
     results = count_files(Path(str(watch["results"])))
     cache = count_files(Path(str(watch["gradio"])))
+    time.sleep(0.5)
     memory = rss_mb(pid)
     print(
-        f"  {done:5d} requests  server RSS {memory:7.1f} MB  "
-        f"result files {results:5d}  Gradio cache files {cache:5d}",
+        f"  {done:5d} requests  server RSS at rest {memory:7.1f} MB"
+        f" (busy {busy:7.1f} MB)  result files {results:5d}"
+        f"  Gradio cache files {cache:5d}",
         flush=True,
     )
     return done, memory, results, cache
@@ -238,8 +266,21 @@ def main() -> int:
                 seller.join()
             wall = time.perf_counter() - started
             final = sample(tally.done, watch)
+            if tally.errors:
+                print_server_errors(app.log())
         report(tally, wall, final)
         return 0 if not tally.errors and leak_ok(tally) is not False else 1
+
+
+def print_server_errors(log: str, limit: int = 80) -> None:
+    """The server log from its first traceback on, to see what went wrong."""
+    lines = log.splitlines()
+    first = next((n for n, line in enumerate(lines) if "Traceback" in line), None)
+    if first is None:
+        return
+    print("server log from the first traceback:")
+    for line in lines[max(0, first - 2) : first + limit]:
+        print(f"  | {line[:200]}")
 
 
 def leak_ok(tally: Tally) -> bool | None:
