@@ -18,12 +18,14 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
+from lite_app import refine
 from lite_app.config import settings
 from lite_app.errors import CutoutFailed, WeightsUnavailable
 from lite_app.weights import ensure_weights, find_weights
@@ -48,6 +50,8 @@ class Cutout:
     mask: Image.Image  # L, same size; 255 is product
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 in photo pixels
     from_photo_alpha: bool  # the photo's own transparency was used
+    # What may be wrong with this cutout and what to do, as (Korean, English).
+    warnings: tuple[tuple[str, str], ...] = ()
 
     def rgba(self) -> Image.Image:
         """An RGBA image of the whole photo, edge colours cleaned."""
@@ -157,16 +161,40 @@ def cut_out(
     *,
     alpha: Image.Image | None = None,
     download: bool = False,
+    box: tuple[int, int, int, int] | None = None,
+    mask_edits: Sequence[dict[str, Any]] = (),
 ) -> Cutout:
     """Cut the product out of an RGB(A) photo.
 
     With ``alpha`` given (a photo that already has real transparency), that is
-    the mask and no model runs.
+    the mask and no model runs. Otherwise the model's mask is refined with the
+    photo (see :mod:`lite_app.refine`); ``box`` (photo pixels) limits where the
+    product is looked for. ``mask_edits`` are the seller's brush strokes, laid
+    on last either way.
     """
     rgb = photo.convert("RGB")
-    mask = alpha if alpha is not None else predict_mask(rgb, download=download)
-    box = product_box(mask)
-    return Cutout(photo=rgb, mask=mask, bbox=box, from_photo_alpha=alpha is not None)
+    warnings: tuple[tuple[str, str], ...] = ()
+    if alpha is not None:
+        values = np.asarray(alpha.convert("L"), np.float32) / 255.0
+        mask = (
+            _mask_image(refine.apply_edits(values, mask_edits)) if mask_edits else alpha
+        )
+    else:
+        model = get_model(download=download)
+        refined = refine.refine(rgb, model.predict, box=box, edits=mask_edits)
+        mask, warnings = _mask_image(refined.alpha), refined.warnings
+    bbox = product_box(mask)
+    return Cutout(
+        photo=rgb,
+        mask=mask,
+        bbox=bbox,
+        from_photo_alpha=alpha is not None,
+        warnings=warnings,
+    )
+
+
+def _mask_image(alpha: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.round(np.clip(alpha, 0, 1) * 255).astype(np.uint8), "L")
 
 
 def product_box(mask: Image.Image) -> tuple[int, int, int, int]:

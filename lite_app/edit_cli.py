@@ -76,6 +76,11 @@ def _add_look_options(parser: argparse.ArgumentParser) -> None:
         help="paint the --prompt scene with the generator (default: backdrop)",
     )
     parser.add_argument("--new-cutout", action="store_true", default=None)
+    parser.add_argument(
+        "--box",
+        type=_box,
+        help="x0,y0,x1,y1: a box around the product, in photo pixels",
+    )
 
 
 def look_from_args(args: argparse.Namespace) -> Look:
@@ -98,6 +103,7 @@ def look_from_args(args: argparse.Namespace) -> Look:
         "prompt": args.prompt,
         "generate": args.generate,
         "new_cutout": args.new_cutout,
+        "box": getattr(args, "box", None),
     }
     return base.with_changes(**{k: v for k, v in changes.items() if v is not None})
 
@@ -106,6 +112,19 @@ def _recipe_look(reference: str) -> Look:
     from lite_app.recipes import look_from_reference
 
     return look_from_reference(reference)
+
+
+def _box(text: str) -> list[int]:
+    """``x0,y0,x1,y1`` as four whole numbers."""
+    try:
+        box = [int(part) for part in text.split(",")]
+    except ValueError:
+        box = []
+    if len(box) != 4:
+        raise argparse.ArgumentTypeError(
+            "상자는 x0,y0,x1,y1 네 정수입니다 / a box is four whole numbers x0,y0,x1,y1"
+        )
+    return box
 
 
 def run_edit(args: argparse.Namespace) -> int:

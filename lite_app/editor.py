@@ -218,9 +218,26 @@ def _load(source: PhotoSource, target: Target, canvas_size: tuple[int, int]) -> 
 
 
 def _cut_out(photo: Photo, look: Look, download: bool) -> cutouts.Cutout:
+    edits = look.mask_edits
     if photo.has_alpha and not look.new_cutout:
-        return cutouts.cut_out(photo.image, alpha=photo.image.getchannel("A"))
-    return cutouts.cut_out(photo.image, download=download)
+        alpha = photo.image.getchannel("A")
+        return cutouts.cut_out(photo.image, alpha=alpha, mask_edits=edits)
+    box = working_box(look.box, photo)
+    return cutouts.cut_out(photo.image, download=download, box=box, mask_edits=edits)
+
+
+def working_box(
+    box: tuple[int, int, int, int] | None, photo: Photo
+) -> tuple[int, int, int, int] | None:
+    """The look's box (full-size photo pixels) on the downscaled working photo."""
+    if box is None:
+        return None
+    factor = photo.image.width / photo.original_size[0]
+    x0, y0, x1, y1 = (round(v * factor) for v in box)
+    width, height = photo.image.size
+    x0, x1 = min(x0, width - 1), min(max(x1, x0 + 1), width)
+    y0, y1 = min(y0, height - 1), min(max(y1, y0 + 1), height)
+    return (x0, y0, x1, y1)
 
 
 def _transparent_cutout(cutout: cutouts.Cutout, preview: bool) -> Image.Image:
@@ -261,7 +278,7 @@ def _finish(
         scene=scene_choice.scene_id if target.size else "transparent",
         result_key=key,
         cutout=cutout,
-        notes=scene_choice.notes,
+        notes=scene_choice.notes + tuple(Note(ko, en) for ko, en in cutout.warnings),
         quality=quality,
         seconds=timer.laps,
     )

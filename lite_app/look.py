@@ -22,6 +22,11 @@ LOOK_VERSION = 1
 GENERATE_MODES = ("", "backdrop", "around")
 MAX_PROMPT_CHARS = 1000
 MAX_LOOK_JSON_BYTES = 64 * 1024
+# Brush strokes on the mask: how many, how many points each, how wide.
+MAX_MASK_EDITS = 64
+MAX_STROKE_POINTS = 256
+MAX_STROKE_RADIUS = 0.2
+STROKE_MODES = ("add", "erase")
 
 # (low, high) for every number a look carries.
 RANGES: dict[str, tuple[float, float]] = {
@@ -54,11 +59,19 @@ class Look:
     seed: int = 0
     new_cutout: bool = False
     box: tuple[int, int, int, int] | None = None
+    # Brush strokes on the cutout's mask, laid on in order: each is
+    # {"mode": "add" | "erase", "points": [[x, y], ...] as shares of the
+    # photo's width and height, "radius": a share of its longer side}.
+    mask_edits: tuple[dict[str, Any], ...] = ()
     version: int = LOOK_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["box"] = list(self.box) if self.box else None
+        data["mask_edits"] = [
+            {**stroke, "points": [list(p) for p in stroke["points"]]}
+            for stroke in self.mask_edits
+        ]
         return data
 
     def to_json(self) -> str:
@@ -118,7 +131,12 @@ def _checked(look: Look) -> Look:
             raise _invalid(f"{flag} must be true or false", f"{flag} 값 오류")
     numbers = {name: _number_in_range(look, name) for name in RANGES}
     numbers["seed"] = int(numbers["seed"])
-    return replace(look, box=_checked_box(look.box), **numbers)
+    return replace(
+        look,
+        box=_checked_box(look.box),
+        mask_edits=_checked_mask_edits(look.mask_edits),
+        **numbers,
+    )
 
 
 def _check_text(value: Any, name: str, limit: int) -> None:
@@ -156,3 +174,57 @@ def _checked_box(box: Any) -> tuple[int, int, int, int] | None:
     if min(box) < 0 or x1 <= x0 or y1 <= y0:
         raise _invalid("box must have x0<x1 and y0<y1, all >= 0", "상자 좌표 오류")
     return (x0, y0, x1, y1)
+
+
+def _checked_mask_edits(edits: Any) -> tuple[dict[str, Any], ...]:
+    if not isinstance(edits, list | tuple) or len(edits) > MAX_MASK_EDITS:
+        raise _invalid(
+            f"mask_edits must be a list of at most {MAX_MASK_EDITS} strokes",
+            "브러시 수정 오류",
+        )
+    return tuple(_checked_stroke(stroke) for stroke in edits)
+
+
+def _checked_stroke(stroke: Any) -> dict[str, Any]:
+    if not isinstance(stroke, dict) or set(stroke) != {"mode", "points", "radius"}:
+        raise _invalid("a stroke must have mode, points and radius", "브러시 수정 오류")
+    if stroke["mode"] not in STROKE_MODES:
+        raise _invalid("a stroke's mode must be add or erase", "브러시 수정 오류")
+    radius = stroke["radius"]
+    if (
+        isinstance(radius, bool)
+        or not isinstance(radius, int | float)
+        or not 0 < radius <= MAX_STROKE_RADIUS
+    ):
+        raise _invalid(
+            f"a stroke's radius must be above 0 and at most {MAX_STROKE_RADIUS:g}",
+            "브러시 크기 오류",
+        )
+    points = stroke["points"]
+    if (
+        not isinstance(points, list | tuple)
+        or not 1 <= len(points) <= MAX_STROKE_POINTS
+    ):
+        raise _invalid(
+            f"a stroke must have 1 to {MAX_STROKE_POINTS} points", "브러시 수정 오류"
+        )
+    return {
+        "mode": stroke["mode"],
+        "points": tuple(_checked_point(point) for point in points),
+        "radius": float(radius),
+    }
+
+
+def _checked_point(point: Any) -> tuple[float, float]:
+    if (
+        not isinstance(point, list | tuple)
+        or len(point) != 2
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+            for v in point
+        )
+    ):
+        raise _invalid(
+            "a stroke's points must be [x, y] between 0 and 1", "브러시 좌표 오류"
+        )
+    return (float(point[0]), float(point[1]))

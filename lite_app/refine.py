@@ -1,0 +1,604 @@
+"""Mask refinement: from the model's 320 px guess to a mask that fits the photo.
+
+U2-Net-p sees every photo at 320 x 320, so a 2000 px photo's product is judged
+from a thumbnail: thin cables vanish or fill in, mug handles close, edges sit a
+few pixels off. Refinement works on top of any model's probability:
+
+1. Region: the seller's box (if any) is the only place the model looks.
+2. Focus: when the product is small in its region, the model runs a second
+   time on a padded crop around it, seeing it at a higher resolution.
+3. Colour: where the background is plain, the photo itself decides what the
+   model could not see. The background's colour is estimated around the
+   product; pixels inside the model's mask that match it, and that are hemmed
+   in only by thin product material (a cable's loops, a chain's links, a
+   handle's hole), become background again. Thick material protects what it
+   surrounds, so a white label on a red bottle stays. Along the mask's edge,
+   each pixel is decided by its own colour.
+4. Edges: a guided filter with the photo as guide snaps the edge to the
+   photo's own edges and gives a soft, exact edge at full resolution.
+5. The seller's brush strokes are laid on last.
+
+Confidence checks look at the result and say, in Korean and English, when it
+is likely wrong and what to do.
+
+Known limitation: see-through products (glass, clear plastic) come out opaque
+in their body; only their outline and opaque parts are right. Estimating the
+body's partial transparency needs a matting model that is not available here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+logger = logging.getLogger(__name__)
+
+Box = tuple[int, int, int, int]
+Predict = Callable[[Image.Image], np.ndarray]
+Warning_ = tuple[str, str]
+
+# A second, closer pass runs when the product's padded box covers less than
+# this share of the region's area.
+FOCUS_MAX_SHARE = 0.5
+FOCUS_PAD = 0.12
+FOCUS_THRESHOLD = 0.25
+BOX_PAD = 0.03
+# Colour analysis runs at this longer side; decisions are then made per pixel.
+ANALYSIS_SIDE = 480
+# A pixel matches the background within this colour distance (0..255), plus
+# three times the background's own local spread.
+MATCH_DISTANCE = 14.0
+MATCH_SPREADS = 3.0
+# Shadows: a pixel darker than the background by this range, same hue.
+SHADOW_RATIO = (0.6, 0.98)
+SHADOW_HUE = 0.04
+# The colour step runs only when the product's own colours (the model's
+# mask, less what matches the background) stand this far from the
+# background's: a white product on white has nothing to tell it by.
+MIN_CONTRAST = 45.0
+# Below this typical distance the seller hears that the colours are close.
+SAME_COLOUR_CONTRAST = 22.0
+# Backgrounds with more local spread than this are textured: no colour step.
+TEXTURED_SPREAD = 9.0
+# Material thinner than this share of the product's size is "thin".
+THIN_SHARE = 0.08
+# A background-coloured area inside the mask is cut out when less than this
+# share of its rim touches thick product material.
+THICK_RIM_SHARE = 0.35
+EDGE_BAND_MODEL_PIXELS = 2.0
+GUIDE_RADIUS = 2
+GUIDE_EPS = 1e-3
+MAX_GUIDE_SIDE = 1200
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """The refined alpha for the whole photo and what the seller should know."""
+
+    alpha: np.ndarray  # float32 HxW in [0, 1]
+    warnings: tuple[Warning_, ...]
+    passes: int
+
+
+def refine(
+    photo: Image.Image,
+    predict: Predict,
+    *,
+    box: Box | None = None,
+    edits: Sequence[dict[str, Any]] = (),
+) -> Refinement:
+    """The product's alpha for an RGB photo, refined with the photo's own pixels."""
+    width, height = photo.size
+    region = region_of(box, photo.size)
+    crop = photo.crop(region)
+
+    probability, passes = focused_probability(crop, predict)
+    pixels = np.asarray(crop, np.float32)
+    alpha, matches_background = colour_refined(pixels, probability, passes)
+    alpha = snap_edges(pixels, alpha)
+
+    full = np.zeros((height, width), np.float32)
+    x0, y0, x1, y1 = region
+    full[y0:y1, x0:x1] = alpha
+    full = apply_edits(full, edits)
+    warnings = confidence_warnings(full, box is not None, matches_background)
+    return Refinement(alpha=full, warnings=warnings, passes=passes)
+
+
+# 1. Region ------------------------------------------------------------------
+
+
+def region_of(box: Box | None, size: tuple[int, int]) -> Box:
+    """The seller's box, a little padded and kept inside the photo; else all."""
+    width, height = size
+    if box is None:
+        return (0, 0, width, height)
+    x0, y0, x1, y1 = box
+    pad = round(BOX_PAD * max(x1 - x0, y1 - y0))
+    region = (
+        max(0, min(x0 - pad, width - 2)),
+        max(0, min(y0 - pad, height - 2)),
+        min(width, max(x1 + pad, 2)),
+        min(height, max(y1 + pad, 2)),
+    )
+    if region[2] - region[0] < 8 or region[3] - region[1] < 8:
+        return (0, 0, width, height)
+    return region
+
+
+# 2. Focus ---------------------------------------------------------------------
+
+
+def focused_probability(crop: Image.Image, predict: Predict) -> tuple[np.ndarray, int]:
+    """The model's probability at the crop's size, with a closer second look."""
+    coarse = predict(crop)
+    probability = upsample(coarse, crop.size)
+    focus = focus_box(coarse, crop.size)
+    if focus is None:
+        return probability, 1
+    x0, y0, x1, y1 = focus
+    # The closer look adds what it sees; what the first pass saw stays, since
+    # the crop may have cut off a part the first pass was unsure of.
+    fine = upsample(predict(crop.crop(focus)), (x1 - x0, y1 - y0))
+    probability[y0:y1, x0:x1] = np.maximum(probability[y0:y1, x0:x1], fine)
+    return probability, 2
+
+
+def focus_box(coarse: np.ndarray, size: tuple[int, int]) -> Box | None:
+    """A padded box around the product, when it is small enough to gain."""
+    rows, cols = np.nonzero(coarse >= FOCUS_THRESHOLD)
+    if rows.size == 0:
+        return None
+    side_y, side_x = coarse.shape
+    width, height = size
+    x0, x1 = cols.min() / side_x * width, (cols.max() + 1) / side_x * width
+    y0, y1 = rows.min() / side_y * height, (rows.max() + 1) / side_y * height
+    pad = FOCUS_PAD * max(x1 - x0, y1 - y0)
+    box = (
+        max(0, int(x0 - pad)),
+        max(0, int(y0 - pad)),
+        min(width, int(np.ceil(x1 + pad))),
+        min(height, int(np.ceil(y1 + pad))),
+    )
+    share = (box[2] - box[0]) * (box[3] - box[1]) / (width * height)
+    if share > FOCUS_MAX_SHARE or min(box[2] - box[0], box[3] - box[1]) < 16:
+        return None
+    return box
+
+
+def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    image = Image.fromarray(probability.astype(np.float32), "F")
+    resized = image.resize(size, Image.Resampling.BICUBIC)
+    return np.clip(np.asarray(resized, np.float32), 0.0, 1.0)
+
+
+# 3. Colour ----------------------------------------------------------------
+
+
+def colour_refined(
+    pixels: np.ndarray, probability: np.ndarray, passes: int
+) -> tuple[np.ndarray, bool]:
+    """A hard mask where the photo's colours settle what the model could not.
+
+    Returns the mask and whether the product's colours match the background.
+    """
+    mask = probability >= 0.5
+    small, scale = _analysis_copy(pixels)
+    small_mask = _resize_bool(mask, small.shape[1::-1])
+    background = background_estimate(small, small_mask)
+    if background is None:
+        return mask.astype(np.float32), False
+    colour, spread = background
+    if spread > TEXTURED_SPREAD:
+        logger.debug(
+            "background is textured (spread %.1f); colour step skipped", spread
+        )
+        return mask.astype(np.float32), False
+
+    matches = matches_colour(small, colour, spread) | shadow_of(small, colour)
+    contrast, typical = product_contrast(small, colour, small_mask, matches)
+    if contrast < MIN_CONTRAST:
+        logger.debug("product contrast %.0f is low; colour step skipped", contrast)
+        return mask.astype(np.float32), typical < SAME_COLOUR_CONTRAST
+    carve = carve_regions(small_mask, matches)
+
+    full_colour = _resize_float(colour, pixels.shape[1::-1])
+    full_matches = matches_colour(pixels, full_colour, spread)
+    carve_full = _resize_bool(carve, pixels.shape[1::-1])
+    full_matches |= shadow_of(pixels, full_colour)
+    hard = mask & ~(carve_full & full_matches)
+
+    # Along the model's edge its own guess is a few pixels off: the colour
+    # decides there, a shadow counting as background.
+    band = edge_band(mask, pixels.shape, scale)
+    hard = np.where(band, ~(full_matches | shadow_of(pixels, full_colour)), hard)
+    return hard.astype(np.float32), False
+
+
+def _analysis_copy(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+    height, width = pixels.shape[:2]
+    scale = min(1.0, ANALYSIS_SIDE / max(height, width))
+    if scale == 1.0:
+        return pixels, 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image = Image.fromarray(pixels.astype(np.uint8), "RGB")
+    small = image.resize(size, Image.Resampling.BOX)
+    return np.asarray(small, np.float32), scale
+
+
+def background_estimate(
+    pixels: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, float] | None:
+    """The background's colour at every pixel, and its typical local spread.
+
+    Sure background (well away from the mask) is averaged at growing radii; each
+    pixel takes the closest radius with enough background around it, so the
+    colour inside a large mask is filled in from its surroundings.
+    """
+    sure = ~dilate(mask, 3)
+    if sure.mean() < 0.05:
+        return None
+    weight = sure.astype(np.float32)
+    colour = np.zeros_like(pixels)
+    filled = np.zeros(mask.shape, bool)
+    side = max(mask.shape)
+    radius = 3
+    while True:
+        norm = box_mean(weight, radius)
+        mean = box_mean(pixels * weight[..., None], radius) / np.maximum(
+            norm[..., None], 1e-6
+        )
+        take = ~filled & (norm >= 0.15)
+        colour[take] = mean[take]
+        filled |= take
+        if filled.all() or radius >= side:
+            break
+        radius *= 3
+    colour[~filled] = pixels[sure].mean(axis=0)
+    local = box_mean(pixels * weight[..., None], 3) / np.maximum(
+        box_mean(weight, 3)[..., None], 1e-6
+    )
+    spread = float(np.median(np.abs(pixels - local).max(axis=2)[sure]))
+    return colour, spread
+
+
+def matches_colour(pixels: np.ndarray, colour: np.ndarray, spread: float) -> np.ndarray:
+    """Pixels that look like the background there."""
+    distance = np.abs(pixels - colour).max(axis=2)
+    return distance <= MATCH_DISTANCE + MATCH_SPREADS * spread
+
+
+def shadow_of(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Pixels that look like the background in a shadow: darker, same hue."""
+    brightness = pixels.sum(axis=2) + 1.0
+    background_brightness = colour.sum(axis=2) + 1.0
+    ratio = brightness / background_brightness
+    hue = np.abs(
+        pixels / brightness[..., None] - colour / background_brightness[..., None]
+    )
+    shadow = (ratio >= SHADOW_RATIO[0]) & (ratio <= SHADOW_RATIO[1])
+    return shadow & (hue.max(axis=2) <= SHADOW_HUE)
+
+
+def carve_regions(mask: np.ndarray, matches: np.ndarray) -> np.ndarray:
+    """Background-coloured areas of the mask hemmed in only by thin material."""
+    candidates = mask & matches
+    if not candidates.any():
+        return candidates
+    material = mask & ~matches
+    thin_side = max(1, round(THIN_SHARE * np.sqrt(mask.sum())))
+    thick = dilate(erode(material, thin_side), thin_side)
+    labels, count = label_regions(candidates)
+    rim = dilate(candidates, 1) & ~candidates
+    rim_labels = _neighbour_labels(labels, rim)
+    touches_thick = np.bincount(rim_labels[thick[rim]], minlength=count + 1)
+    rim_size = np.bincount(rim_labels, minlength=count + 1)
+    share = touches_thick / np.maximum(rim_size, 1)
+    keep_carving = share < THICK_RIM_SHARE
+    keep_carving[0] = False
+    return keep_carving[labels]
+
+
+def _neighbour_labels(labels: np.ndarray, rim: np.ndarray) -> np.ndarray:
+    """For each rim pixel, the label of a neighbouring region (the largest id)."""
+    padded = np.pad(labels, 1)
+    height, width = labels.shape
+    best = np.zeros_like(labels)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            best = np.maximum(best, padded[dy : dy + height, dx : dx + width])
+    return best[rim]
+
+
+def product_contrast(
+    pixels: np.ndarray, colour: np.ndarray, mask: np.ndarray, matches: np.ndarray
+) -> tuple[float, float]:
+    """How far the product's colours are from the background's.
+
+    Returns the median distance over the mask's inside less what matches the
+    background (the product's own material), and over all of the inside.
+    """
+    inside = erode(mask, 2)
+    if inside.sum() < 20:
+        inside = mask
+    if not inside.any():
+        return 0.0, 0.0
+    distance = np.abs(pixels - colour).max(axis=2)
+    material = inside & ~matches
+    own = float(np.median(distance[material])) if material.any() else 0.0
+    return own, float(np.median(distance[inside]))
+
+
+def edge_band(mask: np.ndarray, shape: tuple[int, ...], scale: float) -> np.ndarray:
+    """Pixels within about a model pixel and a half of the mask's edge."""
+    model_pixel = max(shape[0], shape[1]) / 320
+    radius = max(1, round(EDGE_BAND_MODEL_PIXELS * model_pixel))
+    return dilate(mask, radius) & ~erode(mask, radius)
+
+
+# 4. Edges -----------------------------------------------------------------
+
+
+def snap_edges(pixels: np.ndarray, hard: np.ndarray) -> np.ndarray:
+    """A guided filter of the hard mask with the photo as guide: crisp, exact edges.
+
+    The filter's coefficients are found on a copy at most 1200 px on its longer
+    side and applied at full size.
+    """
+    height, width = hard.shape
+    factor = max(1, int(np.ceil(max(height, width) / MAX_GUIDE_SIDE)))
+    guide = pixels / 255.0
+    if factor > 1:
+        size = (max(1, width // factor), max(1, height // factor))
+        small_guide = _resize_float(guide, size)
+        small_mask = _resize_float(hard, size)
+    else:
+        small_guide, small_mask = guide, hard
+    a, b = guided_coefficients(small_guide, small_mask, GUIDE_RADIUS, GUIDE_EPS)
+    if factor > 1:
+        a = _resize_float(a, (width, height))
+        b = _resize_float(b, (width, height))
+    alpha = (a * guide).sum(axis=2) + b
+    # Settle what is clearly in or out; keep the edge's partial values.
+    alpha = np.clip((alpha - 0.04) / 0.92, 0.0, 1.0)
+    near_edge = dilate(hard > 0.5, 2) & ~erode(hard > 0.5, 2)
+    return np.where(near_edge, alpha, hard).astype(np.float32)
+
+
+def guided_coefficients(
+    guide: np.ndarray, source: np.ndarray, radius: int, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel linear coefficients (a, b) of a colour-guided filter, averaged."""
+    mean_i = box_mean(guide, radius)
+    mean_p = box_mean(source, radius)
+    cov_ip = box_mean(guide * source[..., None], radius) - mean_i * mean_p[..., None]
+    products = {}
+    for i in range(3):
+        for j in range(i, 3):
+            products[i, j] = (
+                box_mean(guide[..., i] * guide[..., j], radius)
+                - mean_i[..., i] * mean_i[..., j]
+                + (eps if i == j else 0.0)
+            )
+    s = products
+    # The inverse of the symmetric 3x3 covariance, by cofactors.
+    c00 = s[1, 1] * s[2, 2] - s[1, 2] ** 2
+    c01 = s[0, 2] * s[1, 2] - s[0, 1] * s[2, 2]
+    c02 = s[0, 1] * s[1, 2] - s[0, 2] * s[1, 1]
+    c11 = s[0, 0] * s[2, 2] - s[0, 2] ** 2
+    c12 = s[0, 1] * s[0, 2] - s[0, 0] * s[1, 2]
+    c22 = s[0, 0] * s[1, 1] - s[0, 1] ** 2
+    det = s[0, 0] * c00 + s[0, 1] * c01 + s[0, 2] * c02
+    det = np.where(np.abs(det) < 1e-12, 1e-12, det)
+    x, y, z = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
+    a = np.stack(
+        [
+            (c00 * x + c01 * y + c02 * z) / det,
+            (c01 * x + c11 * y + c12 * z) / det,
+            (c02 * x + c12 * y + c22 * z) / det,
+        ],
+        axis=2,
+    )
+    b = mean_p - (a * mean_i).sum(axis=2)
+    return box_mean(a, radius), box_mean(b, radius)
+
+
+# 5. Brush -------------------------------------------------------------------
+
+
+def apply_edits(alpha: np.ndarray, edits: Sequence[dict[str, Any]]) -> np.ndarray:
+    """Lay the seller's brush strokes on the alpha, in order.
+
+    Points are shares of the photo's width and height; the radius is a share of
+    its longer side.
+    """
+    if not edits:
+        return alpha
+    height, width = alpha.shape
+    result = alpha.copy()
+    for stroke in edits:
+        painted = stroke_mask(stroke, (width, height))
+        if stroke["mode"] == "add":
+            result = np.maximum(result, painted)
+        else:
+            result = np.minimum(result, 1.0 - painted)
+    return result
+
+
+def stroke_mask(stroke: dict[str, Any], size: tuple[int, int]) -> np.ndarray:
+    width, height = size
+    radius = max(1.0, float(stroke["radius"]) * max(width, height))
+    points = [(float(x) * width, float(y) * height) for x, y in stroke["points"]]
+    canvas = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(canvas)
+    if len(points) > 1:
+        draw.line(points, fill=255, width=max(1, round(2 * radius)), joint="curve")
+    for x, y in points:
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    return np.asarray(canvas, np.float32) / 255.0
+
+
+# Confidence -------------------------------------------------------------------
+
+WARN_BORDER = (
+    "상품이 사진 테두리 대부분에 닿아 있어 배경이 함께 잘렸을 수 있습니다. "
+    "상품 둘레에 상자를 그리거나 브러시로 고쳐 주세요.",
+    "The cutout touches most of the photo's border, so some background may be "
+    "included. Draw a box around the product or fix it with the brush.",
+)
+WARN_EMPTY = (
+    "상품이 아주 작게 잡혔습니다. 상품을 놓친 것 같다면 상품 둘레에 상자를 그려 "
+    "주세요.",
+    "Very little of the photo was kept as the product. If the product was "
+    "missed, draw a box around it.",
+)
+WARN_FULL = (
+    "사진 거의 전체가 상품으로 잡혔습니다. 상품 둘레에 상자를 그리거나, 상품과 "
+    "다른 색 배경에서 다시 찍어 주세요.",
+    "Almost the whole photo was kept as the product. Draw a box around the "
+    "product, or shoot it on a background of a different colour.",
+)
+WARN_RAGGED = (
+    "누끼 가장자리가 고르지 않습니다. 브러시로 더하거나 지워 다듬어 주세요.",
+    "The cutout's edge is ragged. Use the brush to add or erase parts.",
+)
+WARN_SAME_COLOUR = (
+    "상품 색이 배경과 비슷해 가장자리가 정확하지 않을 수 있습니다. 상품과 다른 "
+    "색 배경에서 찍으면 더 깔끔해집니다.",
+    "The product's colours are close to the background's, so its edges may be "
+    "off. A background of a contrasting colour gives a cleaner cutout.",
+)
+BORDER_SHARE = 0.5
+EMPTY_SHARE = 0.005
+FULL_SHARE = 0.95
+RAGGED_PIECES = 12
+RAGGED_SOFT_SHARE = 0.25
+
+
+def confidence_warnings(
+    alpha: np.ndarray, boxed: bool, matches_background: bool
+) -> tuple[Warning_, ...]:
+    """What is likely wrong with this cutout, each with what to do about it."""
+    solid = alpha >= 0.5
+    share = float(solid.mean())
+    warnings: list[Warning_] = []
+    if border_share(solid) > BORDER_SHARE and not boxed:
+        warnings.append(WARN_BORDER)
+    if 0 < share < EMPTY_SHARE:
+        warnings.append(WARN_EMPTY)
+    if share > FULL_SHARE:
+        warnings.append(WARN_FULL)
+    if share > 0 and is_ragged(alpha, solid):
+        warnings.append(WARN_RAGGED)
+    if matches_background:
+        warnings.append(WARN_SAME_COLOUR)
+    return tuple(warnings)
+
+
+def border_share(solid: np.ndarray) -> float:
+    edges = np.concatenate([solid[0], solid[-1], solid[:, 0], solid[:, -1]])
+    return float(edges.mean())
+
+
+def is_ragged(alpha: np.ndarray, solid: np.ndarray) -> bool:
+    """Many separate pieces, or an edge that is mostly half-transparent."""
+    small, _ = _analysis_copy(np.repeat(solid[..., None] * 255.0, 3, axis=2))
+    _, pieces = label_regions(small[..., 0] >= 128)
+    soft = ((alpha > 0.1) & (alpha < 0.9)).sum() / max(int(solid.sum()), 1)
+    return pieces > RAGGED_PIECES or soft > RAGGED_SOFT_SHARE
+
+
+# Helpers ----------------------------------------------------------------------
+
+
+def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over a (2r+1) square window, edges padded, by cumulative sums."""
+    values = values.astype(np.float32, copy=False)
+    for axis in (0, 1):
+        size = values.shape[axis]
+        r = min(radius, size)
+        padded = np.concatenate(
+            [
+                np.repeat(values.take([0], axis=axis), r + 1, axis=axis),
+                values,
+                np.repeat(values.take([-1], axis=axis), r, axis=axis),
+            ],
+            axis=axis,
+        )
+        summed = np.cumsum(padded, axis=axis, dtype=np.float64)
+        upper = summed.take(np.arange(2 * r + 1, 2 * r + 1 + size), axis=axis)
+        lower = summed.take(np.arange(0, size), axis=axis)
+        values = ((upper - lower) / (2 * r + 1)).astype(np.float32)
+    return values
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Grow a mask by a square of side 2r+1."""
+    return box_mean(mask.astype(np.float32), radius) > 1e-4
+
+
+def erode(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Shrink a mask by a square of side 2r+1 (outside the frame counts as in)."""
+    return box_mean(mask.astype(np.float32), radius) > 1 - 1e-4
+
+
+def label_regions(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label 4-connected regions 1..n, by joining runs of each row to the last."""
+    height, width = mask.shape
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)
+    parent = list(range(len(rows)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = np.searchsorted(rows, np.arange(height + 1))
+    starts_list, ends_list = starts.tolist(), ends.tolist()
+    for row in range(1, height):
+        i, i_end = int(first[row - 1]), int(first[row])
+        j, j_end = i_end, int(first[row + 1])
+        while i < i_end and j < j_end:
+            if starts_list[i] < ends_list[j] and starts_list[j] < ends_list[i]:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            if ends_list[i] < ends_list[j]:
+                i += 1
+            else:
+                j += 1
+    roots = np.array([root(i) for i in range(len(rows))], dtype=np.int64)
+    unique, run_labels = np.unique(roots, return_inverse=True)
+    labels = np.zeros((height, width + 1), np.int64)
+    np.add.at(labels, (rows, starts), run_labels + 1)
+    np.add.at(labels, (rows, ends), -(run_labels + 1))
+    return np.cumsum(labels, axis=1)[:, :width].astype(np.int32), len(unique)
+
+
+def _resize_bool(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if mask.shape[::-1] == tuple(size):
+        return mask
+    image = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+    return np.asarray(image.resize(size, Image.Resampling.BILINEAR)) >= 128
+
+
+def _resize_float(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if values.shape[1::-1] == tuple(size):
+        return values.astype(np.float32, copy=False)
+    if values.ndim == 2:
+        image = Image.fromarray(values.astype(np.float32), "F")
+        return np.asarray(image.resize(size, Image.Resampling.BILINEAR), np.float32)
+    return np.stack(
+        [_resize_float(values[..., c], size) for c in range(values.shape[2])], axis=2
+    )
+
+
+__all__ = ["Refinement", "apply_edits", "confidence_warnings", "refine"]
