@@ -23,7 +23,7 @@ GENERATE_MODES = ("", "backdrop", "around")
 MAX_PROMPT_CHARS = 1000
 MAX_LOOK_JSON_BYTES = 64 * 1024
 # Brush strokes on the mask: how many, how many points each, how wide.
-MAX_MASK_EDITS = 64
+MAX_MASK_EDITS = 256
 MAX_STROKE_POINTS = 256
 MAX_STROKE_RADIUS = 0.2
 STROKE_MODES = ("add", "erase")

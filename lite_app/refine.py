@@ -443,6 +443,72 @@ def stroke_mask(stroke: dict[str, Any], size: tuple[int, int]) -> np.ndarray:
     return np.asarray(canvas, np.float32) / 255.0
 
 
+PAINT_GRIDS = (96, 64, 48, 32, 24)
+
+
+def strokes_from_paint(
+    painted: np.ndarray, mode: str, max_strokes: int
+) -> list[dict[str, Any]]:
+    """Pixels painted on a copy of the photo, as brush strokes for a look.
+
+    The painting is read on a grid about 96 cells across; each row's run of
+    painted cells becomes one straight stroke as wide as a cell. A coarser grid
+    is used when the finer one needs more than ``max_strokes`` strokes.
+    """
+    height, width = painted.shape
+    for grid in PAINT_GRIDS:
+        step = max(1, int(np.ceil(max(height, width) / grid)))
+        cells = _cells_painted(painted, step)
+        runs = _row_runs(cells)
+        if len(runs) <= max_strokes:
+            break
+    else:
+        logger.warning("brush painting cut to %d strokes", max_strokes)
+        runs = runs[:max_strokes]
+    radius = min(0.2, 0.75 * step / max(height, width))
+    strokes = []
+    for row, first, last in runs:
+        y = min(1.0, (row + 0.5) * step / height)
+        ends = {
+            min(1.0, (first + 0.5) * step / width),
+            min(1.0, (last + 0.5) * step / width),
+        }
+        points = [[x, y] for x in sorted(ends)]
+        strokes.append({"mode": mode, "points": points, "radius": radius})
+    return strokes
+
+
+def box_from_paint(painted: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The box around what was painted, as shares of width and height."""
+    rows, cols = np.nonzero(painted)
+    if rows.size == 0:
+        return None
+    height, width = painted.shape
+    return (
+        cols.min() / width,
+        rows.min() / height,
+        (cols.max() + 1) / width,
+        (rows.max() + 1) / height,
+    )
+
+
+def _cells_painted(painted: np.ndarray, step: int) -> np.ndarray:
+    height, width = painted.shape
+    rows, cols = -(-height // step), -(-width // step)
+    padded = np.zeros((rows * step, cols * step), bool)
+    padded[:height, :width] = painted
+    return padded.reshape(rows, step, cols, step).any(axis=(1, 3))
+
+
+def _row_runs(cells: np.ndarray) -> list[tuple[int, int, int]]:
+    edges = np.diff(np.pad(cells, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)
+    return [
+        (int(r), int(a), int(b) - 1) for r, a, b in zip(rows, starts, ends, strict=True)
+    ]
+
+
 # Confidence -------------------------------------------------------------------
 
 WARN_BORDER = (
@@ -601,4 +667,11 @@ def _resize_float(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     )
 
 
-__all__ = ["Refinement", "apply_edits", "confidence_warnings", "refine"]
+__all__ = [
+    "Refinement",
+    "apply_edits",
+    "box_from_paint",
+    "confidence_warnings",
+    "refine",
+    "strokes_from_paint",
+]

@@ -29,14 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 from PIL import Image
 
-from lite_app import credits, limits, recipes, visitors
+from lite_app import credits, limits, recipes, refine, visitors
 from lite_app.config import settings
 from lite_app.editor import Note, Result, edit
 from lite_app.errors import LiteError
 from lite_app.export import DEFAULT_TARGET, TARGETS
-from lite_app.look import RANGES, Look
+from lite_app.look import MAX_MASK_EDITS, RANGES, Look
 from lite_app.scenes import presets
 
 logger = logging.getLogger(__name__)
@@ -621,6 +622,79 @@ def original_view(photo: str | None) -> Image.Image | None:
         return None
 
 
+# Fixing the cutout: the seller paints on a copy of the photo. Green keeps,
+# red removes, a blue outline marks the box the product is in.
+FIX_COLOURS = {"add": "#22C55E", "erase": "#EF4444", "box": "#3B82F6"}
+FIX_HELP = (
+    "초록 브러시는 상품에 더하고, 빨강은 지웁니다. 파랑으로 상품 둘레를 그리면 "
+    "그 안에서만 상품을 찾습니다. 유리나 투명한 상품은 윤곽과 불투명한 부분만 "
+    "정확하고 속은 불투명하게 나옵니다.\n\n"
+    "Green adds to the product, red erases. Circle the product in blue to look "
+    "for it only there. Glass and other see-through products keep their outline "
+    "and opaque parts; their body comes out opaque."
+)
+
+
+def cutout_fix_canvas(photo: str | None) -> Image.Image | None:
+    """A copy of the photo to paint fixes on."""
+    return original_view(photo)
+
+
+def apply_cutout_fix(
+    drawing: dict[str, Any] | None, photo: str | None, look_json: str
+) -> str:
+    """Fold the painted fixes into the look: a box and brush strokes."""
+    look = _look_or_default(look_json)
+    if not photo or not drawing or not drawing.get("layers"):
+        return look.to_json()
+    painted = {
+        name: _painted(drawing["layers"], hex_colour)
+        for name, hex_colour in FIX_COLOURS.items()
+    }
+    budget = MAX_MASK_EDITS // 2
+    edits = refine.strokes_from_paint(painted["add"], "add", budget)
+    edits += refine.strokes_from_paint(painted["erase"], "erase", budget)
+    share = refine.box_from_paint(painted["box"])
+    box = _photo_box(share, photo) if share else None
+    return look.with_changes(box=box, mask_edits=edits).to_json()
+
+
+def clear_cutout_fix(photo: str | None, look_json: str) -> tuple[Any, str]:
+    """Drop the box and brush strokes; show the photo to paint on afresh."""
+    look = _look_or_default(look_json)
+    if look.box is not None or look.mask_edits:
+        look = look.with_changes(box=None, mask_edits=[])
+    return original_view(photo), look.to_json()
+
+
+def _painted(layers: list[Any], hex_colour: str) -> np.ndarray:
+    """Where any layer was painted in about this colour."""
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    found = None
+    for layer in layers:
+        pixels = np.asarray(layer)
+        if pixels.ndim != 3 or pixels.shape[2] < 4:
+            continue
+        near = np.abs(pixels[..., :3].astype(np.int16) - target).max(axis=2) < 60
+        hit = near & (pixels[..., 3] > 0)
+        found = hit if found is None else found | hit
+    return found if found is not None else np.zeros((1, 1), bool)
+
+
+def _photo_box(
+    share: tuple[float, float, float, float], photo: str
+) -> list[int] | None:
+    from lite_app.intake import load_photo
+
+    try:
+        width, height = load_photo(photo).original_size
+    except LiteError:
+        return None
+    x0, y0, x1, y1 = share
+    box = [int(x0 * width), int(y0 * height), round(x1 * width), round(y1 * height)]
+    return box if box[2] > box[0] and box[3] > box[1] else None
+
+
 def suggest_prompts(typed: str, language: str = "ko") -> dict[str, Any]:
     """Completions from the curated scene prompts as the seller types."""
     from lite_app.words import suggest
@@ -771,6 +845,31 @@ def build_demo() -> gr.Blocks:
                 gr.Examples(
                     sample_photos(), inputs=[photo_input], label=text("samples")
                 )
+                with gr.Accordion("누끼 다듬기 / Fix the cutout", open=False):
+                    gr.Markdown(FIX_HELP)
+                    fix_editor = gr.ImageEditor(
+                        type="numpy",
+                        sources=(),
+                        transforms=(),
+                        layers=False,
+                        brush=gr.Brush(
+                            colors=list(FIX_COLOURS.values()),
+                            default_color=FIX_COLOURS["add"],
+                            color_mode="fixed",
+                        ),
+                        eraser=gr.Eraser(),
+                        format="png",
+                        height=360,
+                        show_label=False,
+                        elem_id="cutout-fix",
+                    )
+                    with gr.Row():
+                        fix_apply_button = gr.Button(
+                            "누끼에 적용 / Apply", elem_id="cutout-fix-apply"
+                        )
+                        fix_clear_button = gr.Button(
+                            "처음대로 / Start over", elem_id="cutout-fix-clear"
+                        )
             with gr.Column(scale=1):
                 scene_gallery = gr.Gallery(
                     scene_thumbnails(),
@@ -918,6 +1017,27 @@ def build_demo() -> gr.Blocks:
             )
         photo_input.change(
             original_view, photo_input, original_image, api_name="original"
+        )
+        photo_input.change(
+            clear_cutout_fix,
+            [photo_input, look_json],
+            [fix_editor, look_json],
+            queue=False,
+            api_visibility="private",
+        )
+        fix_apply_button.click(
+            apply_cutout_fix,
+            [fix_editor, photo_input, look_json],
+            look_json,
+            queue=False,
+            api_visibility="private",
+        )
+        fix_clear_button.click(
+            clear_cutout_fix,
+            [photo_input, look_json],
+            [fix_editor, look_json],
+            queue=False,
+            api_visibility="private",
         )
         photo_input.change(
             preview_photo,

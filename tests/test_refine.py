@@ -240,7 +240,7 @@ def test_bad_brush_strokes_are_refused(stroke):
 def test_too_many_brush_strokes_are_refused():
     stroke = {"mode": "add", "points": [[0.5, 0.5]], "radius": 0.01}
     with pytest.raises(LookInvalid, match="at most"):
-        Look().with_changes(mask_edits=[stroke] * 65)
+        Look().with_changes(mask_edits=[stroke] * 257)
 
 
 def test_brush_strokes_survive_a_look_round_trip():
@@ -248,6 +248,47 @@ def test_brush_strokes_survive_a_look_round_trip():
     look = Look().with_changes(mask_edits=[stroke])
     assert Look.from_json(look.to_json()) == look
     assert look.to_dict()["mask_edits"] == [stroke]
+
+
+def test_painting_becomes_strokes_that_cover_it():
+    painted = np.zeros((300, 400), bool)
+    painted[100:160, 50:250] = True
+    strokes = refine.strokes_from_paint(painted, "add", 128)
+    assert 1 <= len(strokes) <= 128
+    assert all(stroke["mode"] == "add" for stroke in strokes)
+    covered = refine.apply_edits(np.zeros((300, 400), np.float32), strokes) >= 0.5
+    assert covered[painted].mean() > 0.98
+    assert covered[~painted].mean() < 0.05
+    Look().with_changes(mask_edits=strokes)  # a valid look
+
+
+def test_a_scribble_is_kept_within_the_stroke_budget():
+    painted = np.random.default_rng(3).random((600, 600)) < 0.3
+    assert len(refine.strokes_from_paint(painted, "erase", 40)) <= 40
+
+
+def test_fixes_painted_in_the_web_app_go_into_the_look(tmp_path):
+    from lite_app import ui
+
+    photo, _ = render(draw_mug, (30, 110, 60))
+    path = tmp_path / "mug.png"
+    photo.save(path)
+    layer = np.zeros((SIDE, SIDE, 4), np.uint8)
+    layer[20:40, 20:60] = (34, 197, 94, 255)  # green: add
+    layer[200:220, 150:170] = (239, 68, 68, 255)  # red: erase
+    layer[90:92, 80:420] = (59, 130, 246, 255)  # blue: the box's outline
+    layer[398:400, 80:420] = (59, 130, 246, 255)
+    drawing = {"background": np.asarray(photo), "layers": [layer], "composite": None}
+    look = Look.from_json(ui.apply_cutout_fix(drawing, str(path), Look().to_json()))
+    assert look.box == (80, 90, 420, 400)
+    modes = {stroke["mode"] for stroke in look.mask_edits}
+    assert modes == {"add", "erase"}
+    result = cutout.cut_out(photo, box=look.box, mask_edits=look.mask_edits)
+    mask = np.asarray(result.mask)
+    assert mask[30, 40] == 255 and mask[210, 160] == 0
+    _, cleared = ui.clear_cutout_fix(str(path), look.to_json())
+    assert Look.from_json(cleared).box is None
+    assert Look.from_json(cleared).mask_edits == ()
 
 
 def test_the_looks_box_is_scaled_to_the_working_photo():
