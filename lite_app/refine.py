@@ -71,6 +71,12 @@ THIN_SHARE = 0.08
 # share of its rim touches thick product material.
 THICK_RIM_SHARE = 0.35
 EDGE_BAND_MODEL_PIXELS = 2.0
+# The colour step needs this share of a ring around the product (this share
+# of the photo's side wide) to look like plain background ...
+MIN_PLAIN_SHARE = 0.85
+PLAIN_RING = 0.05
+# ... and a model that is sure of most of its mask.
+MAX_UNSURE_SHARE = 0.35
 GUIDE_RADIUS = 2
 GUIDE_EPS = 1e-3
 MAX_GUIDE_SIDE = 1200
@@ -99,7 +105,7 @@ def refine(
 
     probability, passes = focused_probability(crop, predict)
     pixels = np.asarray(crop, np.float32)
-    alpha, matches_background = colour_refined(pixels, probability, passes)
+    alpha, matches_background = colour_refined(pixels, probability)
     alpha = snap_edges(pixels, alpha)
 
     full = np.zeros((height, width), np.float32)
@@ -181,54 +187,109 @@ def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def colour_refined(
-    pixels: np.ndarray, probability: np.ndarray, passes: int
+    pixels: np.ndarray, probability: np.ndarray
 ) -> tuple[np.ndarray, bool]:
     """A hard mask where the photo's colours settle what the model could not.
 
     Returns the mask and whether the product's colours match the background.
     """
     mask = probability >= 0.5
-    small, scale = _analysis_copy(pixels)
+    # Where the colour step cannot help, the model's own soft mask stays.
+    model_alpha = np.clip((probability - 0.04) / 0.92, 0.0, 1.0)
+    if is_unsure(probability, mask):
+        logger.debug("the model is unsure over a wide area; colour step skipped")
+        return model_alpha, False
+    small = _analysis_copy(pixels)
     small_mask = _resize_bool(mask, small.shape[1::-1])
     background = background_estimate(small, small_mask)
     if background is None:
-        return mask.astype(np.float32), False
+        return model_alpha, False
     colour, spread = background
     if spread > TEXTURED_SPREAD:
-        logger.debug(
-            "background is textured (spread %.1f); colour step skipped", spread
-        )
-        return mask.astype(np.float32), False
+        logger.debug("background is textured (spread %.1f)", spread)
+        return model_alpha, False
 
     matches = matches_colour(small, colour, spread) | shadow_of(small, colour)
+    if plain_share(small_mask, matches) < MIN_PLAIN_SHARE:
+        logger.debug("background around the product is not plain")
+        return model_alpha, False
     contrast, typical = product_contrast(small, colour, small_mask, matches)
     if contrast < MIN_CONTRAST:
         logger.debug("product contrast %.0f is low; colour step skipped", contrast)
-        return mask.astype(np.float32), typical < SAME_COLOUR_CONTRAST
+        return model_alpha, typical < SAME_COLOUR_CONTRAST
     carve = carve_regions(small_mask, matches)
 
-    full_colour = _resize_float(colour, pixels.shape[1::-1])
-    full_matches = matches_colour(pixels, full_colour, spread)
-    carve_full = _resize_bool(carve, pixels.shape[1::-1])
-    full_matches |= shadow_of(pixels, full_colour)
-    hard = mask & ~(carve_full & full_matches)
+    # At full size, only around the mask: nothing changes further out.
+    radius = band_radius(pixels.shape)
+    window = window_around(mask, radius + 2)
+    if window is None:
+        return mask.astype(np.float32), False
+    x0, y0, x1, y1 = window
+    part = pixels[y0:y1, x0:x1]
+    size = (x1 - x0, y1 - y0)
+    source = _source_box(window, pixels.shape, small.shape)
+    part_colour = _resize_float(colour, size, source)
+    part_carve = _resize_float(carve.astype(np.float32), size, source) >= 0.5
+    background = matches_colour(part, part_colour, spread)
+    background |= shadow_of(part, part_colour)
+    part_mask = mask[y0:y1, x0:x1]
+    hard = part_mask & ~(part_carve & background)
 
     # Along the model's edge its own guess is a few pixels off: the colour
     # decides there, a shadow counting as background.
-    band = edge_band(mask, pixels.shape, scale)
-    hard = np.where(band, ~(full_matches | shadow_of(pixels, full_colour)), hard)
-    return hard.astype(np.float32), False
+    band = dilate(part_mask, radius) & ~erode(part_mask, radius)
+    hard = np.where(band, ~background, hard)
+    result = mask.astype(np.float32)
+    result[y0:y1, x0:x1] = hard
+    return result, False
 
 
-def _analysis_copy(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+def is_unsure(probability: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether much of what the model kept, it kept with middling probability."""
+    middling = int(((probability > 0.15) & (probability < 0.85)).sum())
+    return middling > MAX_UNSURE_SHARE * max(int(mask.sum()), 1)
+
+
+def plain_share(mask: np.ndarray, matches: np.ndarray) -> float:
+    """The share of a ring around the mask that looks like plain background."""
+    outer = max(2, round(PLAIN_RING * max(mask.shape)))
+    ring = dilate(mask, outer) & ~dilate(mask, 2)
+    return float(matches[ring].mean()) if ring.any() else 0.0
+
+
+def window_around(mask: np.ndarray, margin: int) -> Box | None:
+    """The mask's bounding box grown by ``margin``, inside the array."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    height, width = mask.shape
+    return (
+        max(0, int(cols[0]) - margin),
+        max(0, int(rows[0]) - margin),
+        min(width, int(cols[-1]) + 1 + margin),
+        min(height, int(rows[-1]) + 1 + margin),
+    )
+
+
+def _source_box(
+    window: Box, full_shape: tuple[int, ...], small_shape: tuple[int, ...]
+) -> tuple[float, float, float, float]:
+    """The window in the coordinates of the smaller analysis copy."""
+    sx = small_shape[1] / full_shape[1]
+    sy = small_shape[0] / full_shape[0]
+    x0, y0, x1, y1 = window
+    return (x0 * sx, y0 * sy, x1 * sx, y1 * sy)
+
+
+def _analysis_copy(pixels: np.ndarray) -> np.ndarray:
     height, width = pixels.shape[:2]
     scale = min(1.0, ANALYSIS_SIDE / max(height, width))
     if scale == 1.0:
-        return pixels, 1.0
+        return pixels
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     image = Image.fromarray(pixels.astype(np.uint8), "RGB")
-    small = image.resize(size, Image.Resampling.BOX)
-    return np.asarray(small, np.float32), scale
+    return np.asarray(image.resize(size, Image.Resampling.BOX), np.float32)
 
 
 def background_estimate(
@@ -334,11 +395,10 @@ def product_contrast(
     return own, float(np.median(distance[inside]))
 
 
-def edge_band(mask: np.ndarray, shape: tuple[int, ...], scale: float) -> np.ndarray:
-    """Pixels within about a model pixel and a half of the mask's edge."""
+def band_radius(shape: tuple[int, ...]) -> int:
+    """How far from the model's edge the colour decides: about two model pixels."""
     model_pixel = max(shape[0], shape[1]) / 320
-    radius = max(1, round(EDGE_BAND_MODEL_PIXELS * model_pixel))
-    return dilate(mask, radius) & ~erode(mask, radius)
+    return max(1, round(EDGE_BAND_MODEL_PIXELS * model_pixel))
 
 
 # 4. Edges -----------------------------------------------------------------
@@ -350,17 +410,28 @@ def snap_edges(pixels: np.ndarray, hard: np.ndarray) -> np.ndarray:
     The filter's coefficients are found on a copy at most 1200 px on its longer
     side and applied at full size.
     """
+    solid = hard > 0.5
+    factor = max(1, int(np.ceil(max(hard.shape) / MAX_GUIDE_SIDE)))
+    window = window_around(solid, 4 + 2 * GUIDE_RADIUS * factor)
+    if window is None:
+        return hard
+    x0, y0, x1, y1 = window
+    result = hard.copy()
+    result[y0:y1, x0:x1] = _snapped(pixels[y0:y1, x0:x1], hard[y0:y1, x0:x1], factor)
+    return result
+
+
+def _snapped(pixels: np.ndarray, hard: np.ndarray, factor: int) -> np.ndarray:
     height, width = hard.shape
-    factor = max(1, int(np.ceil(max(height, width) / MAX_GUIDE_SIDE)))
     guide = pixels / 255.0
-    if factor > 1:
+    if factor > 1 and min(height, width) >= 4 * factor:
         size = (max(1, width // factor), max(1, height // factor))
         small_guide = _resize_float(guide, size)
         small_mask = _resize_float(hard, size)
     else:
         small_guide, small_mask = guide, hard
     a, b = guided_coefficients(small_guide, small_mask, GUIDE_RADIUS, GUIDE_EPS)
-    if factor > 1:
+    if a.shape[:2] != hard.shape:
         a = _resize_float(a, (width, height))
         b = _resize_float(b, (width, height))
     alpha = (a * guide).sum(axis=2) + b
@@ -573,8 +644,10 @@ def border_share(solid: np.ndarray) -> float:
 
 def is_ragged(alpha: np.ndarray, solid: np.ndarray) -> bool:
     """Many separate pieces, or an edge that is mostly half-transparent."""
-    small, _ = _analysis_copy(np.repeat(solid[..., None] * 255.0, 3, axis=2))
-    _, pieces = label_regions(small[..., 0] >= 128)
+    height, width = solid.shape
+    scale = min(1.0, ANALYSIS_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    _, pieces = label_regions(_resize_bool(solid, size))
     soft = ((alpha > 0.1) & (alpha < 0.9)).sum() / max(int(solid.sum()), 1)
     return pieces > RAGGED_PIECES or soft > RAGGED_SOFT_SHARE
 
@@ -586,21 +659,24 @@ def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
     """Mean over a (2r+1) square window, edges padded, by cumulative sums."""
     values = values.astype(np.float32, copy=False)
     for axis in (0, 1):
-        size = values.shape[axis]
-        r = min(radius, size)
-        padded = np.concatenate(
-            [
-                np.repeat(values.take([0], axis=axis), r + 1, axis=axis),
-                values,
-                np.repeat(values.take([-1], axis=axis), r, axis=axis),
-            ],
-            axis=axis,
+        values = np.moveaxis(
+            _box_mean_rows(np.moveaxis(values, axis, 0), radius), 0, axis
         )
-        summed = np.cumsum(padded, axis=axis, dtype=np.float64)
-        upper = summed.take(np.arange(2 * r + 1, 2 * r + 1 + size), axis=axis)
-        lower = summed.take(np.arange(0, size), axis=axis)
-        values = ((upper - lower) / (2 * r + 1)).astype(np.float32)
     return values
+
+
+def _box_mean_rows(values: np.ndarray, radius: int) -> np.ndarray:
+    size = values.shape[0]
+    r = min(radius, size)
+    padded = np.concatenate(
+        [
+            np.repeat(values[:1], r + 1, axis=0),
+            values,
+            np.repeat(values[-1:], r, axis=0),
+        ]
+    )
+    summed = np.cumsum(padded, axis=0, dtype=np.float32)
+    return (summed[2 * r + 1 : 2 * r + 1 + size] - summed[:size]) * (1.0 / (2 * r + 1))
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -656,14 +732,21 @@ def _resize_bool(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(image.resize(size, Image.Resampling.BILINEAR)) >= 128
 
 
-def _resize_float(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    if values.shape[1::-1] == tuple(size):
+def _resize_float(
+    values: np.ndarray,
+    size: tuple[int, int],
+    source: tuple[float, float, float, float] | None = None,
+) -> np.ndarray:
+    """Bilinear resize of a float array, optionally of a part of it (``source``)."""
+    if source is None and values.shape[1::-1] == tuple(size):
         return values.astype(np.float32, copy=False)
     if values.ndim == 2:
-        image = Image.fromarray(values.astype(np.float32), "F")
-        return np.asarray(image.resize(size, Image.Resampling.BILINEAR), np.float32)
+        image = Image.fromarray(np.ascontiguousarray(values, np.float32), "F")
+        resized = image.resize(size, Image.Resampling.BILINEAR, box=source)
+        return np.asarray(resized, np.float32)
     return np.stack(
-        [_resize_float(values[..., c], size) for c in range(values.shape[2])], axis=2
+        [_resize_float(values[..., c], size, source) for c in range(values.shape[2])],
+        axis=2,
     )
 
 
