@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cutout = subparsers.add_parser("cutout", help="the product on transparency")
     cutout.add_argument("photo", type=Path)
     cutout.add_argument("-o", "--output", type=Path, required=True)
+    cutout.add_argument(
+        "--box", type=_box, help="x0,y0,x1,y1: a box around the product"
+    )
     cutout.set_defaults(func=run_cutout)
 
     batch = subparsers.add_parser("batch", help="a whole folder of photos")
@@ -120,9 +123,10 @@ def _box(text: str) -> list[int]:
         box = [int(part) for part in text.split(",")]
     except ValueError:
         box = []
-    if len(box) != 4:
+    if len(box) != 4 or min(box) < 0 or box[2] <= box[0] or box[3] <= box[1]:
         raise argparse.ArgumentTypeError(
-            "상자는 x0,y0,x1,y1 네 정수입니다 / a box is four whole numbers x0,y0,x1,y1"
+            "상자는 x0<x1, y0<y1 인 x0,y0,x1,y1 네 정수입니다 / "
+            "a box is four whole numbers x0,y0,x1,y1 with x0<x1 and y0<y1"
         )
     return box
 
@@ -148,9 +152,12 @@ def run_cutout(args: argparse.Namespace) -> int:
 
     photo = load_photo(args.photo)
     alpha = photo.image.getchannel("A") if photo.has_alpha else None
-    cutout = cut_out(photo.image, alpha=alpha, download=True)
+    box = tuple(args.box) if args.box else None
+    cutout = cut_out(photo.image, alpha=alpha, download=True, box=box)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     cutout.rgba().save(args.output, "PNG")
+    for ko, en in cutout.warnings:
+        print(f"{ko} / {en}", file=sys.stderr)
     print(args.output)
     return EXIT_OK
 

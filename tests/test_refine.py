@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -305,8 +307,26 @@ def test_box_option_on_the_command_line():
     edit_cli.register(parser.add_subparsers())
     args = parser.parse_args(["edit", "photo.jpg", "--box", "10,20,300,400"])
     assert edit_cli.look_from_args(args).box == (10, 20, 300, 400)
-    with pytest.raises(SystemExit):
-        parser.parse_args(["edit", "photo.jpg", "--box", "10,20,300"])
+    for bad in ("10,20,300", "10,20,5,400", "a,b,c,d"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["edit", "photo.jpg", "--box", bad])
+
+
+def test_cutout_command_takes_a_box(tmp_path):
+    photo, truth_left, _ = two_products()
+    source, out = tmp_path / "two.png", tmp_path / "cut.png"
+    photo.save(source)
+    done = subprocess.run(
+        [sys.executable, "-m", "lite_app", "cutout", str(source), "-o", str(out)]
+        + ["--box", "290,170,450,390"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    alpha = np.asarray(Image.open(out).getchannel("A"))
+    assert alpha[truth_left >= 0.5].max() == 0
+    assert alpha[280, 370] == 255
 
 
 def test_regions_are_labelled_like_scikit_image():
