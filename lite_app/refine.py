@@ -44,7 +44,7 @@ Warning_ = tuple[str, str]
 
 # A second, closer pass runs when the product's padded box covers less than
 # this share of the region's area.
-FOCUS_MAX_SHARE = 0.5
+FOCUS_MAX_SHARE = 0.25
 FOCUS_PAD = 0.12
 FOCUS_THRESHOLD = 0.25
 BOX_PAD = 0.03
@@ -73,8 +73,14 @@ THICK_RIM_SHARE = 0.35
 EDGE_BAND_MODEL_PIXELS = 2.0
 # The colour step needs this share of a ring around the product (this share
 # of the photo's side wide) to look like plain background ...
-MIN_PLAIN_SHARE = 0.85
+MIN_PLAIN_SHARE = 0.95
 PLAIN_RING = 0.05
+# (or 90% with a background as quiet as this) ...
+QUIET_SPREAD = 1.5
+# A backdrop fills at least this share of the frame's outer edge, and the
+# product found against it covers this range of the frame.
+BACKDROP_EDGE_SHARE = 0.5
+BACKDROP_PRODUCT_SHARE = (0.05, 0.98)
 # ... and a model that is sure of most of its mask.
 MAX_UNSURE_SHARE = 0.35
 GUIDE_RADIUS = 2
@@ -196,10 +202,16 @@ def colour_refined(
     mask = probability >= 0.5
     # Where the colour step cannot help, the model's own soft mask stays.
     model_alpha = np.clip((probability - 0.04) / 0.92, 0.0, 1.0)
-    if is_unsure(probability, mask):
-        logger.debug("the model is unsure over a wide area; colour step skipped")
-        return model_alpha, False
     small = _analysis_copy(pixels)
+    if is_unsure(probability, mask):
+        # A model lost on a product that fills the frame: on a plain backdrop,
+        # what differs from the backdrop seen at the frame's edge is the product.
+        logger.debug("the model is unsure over a wide area")
+        product = backdrop_product(small)
+        if product is None:
+            return model_alpha, False
+        full = _resize_float(product.astype(np.float32), pixels.shape[1::-1])
+        return (full >= 0.5).astype(np.float32), False
     small_mask = _resize_bool(mask, small.shape[1::-1])
     background = background_estimate(small, small_mask)
     if background is None:
@@ -210,7 +222,8 @@ def colour_refined(
         return model_alpha, False
 
     matches = matches_colour(small, colour, spread) | shadow_of(small, colour)
-    if plain_share(small_mask, matches) < MIN_PLAIN_SHARE:
+    plain = plain_share(small, small_mask, spread)
+    if plain < MIN_PLAIN_SHARE and not (plain >= 0.9 and spread <= QUIET_SPREAD):
         logger.debug("background around the product is not plain")
         return model_alpha, False
     contrast, typical = product_contrast(small, colour, small_mask, matches)
@@ -244,17 +257,63 @@ def colour_refined(
     return result, False
 
 
+def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
+    """What is not the plain backdrop that the frame's outer edge shows, or None.
+
+    The backdrop's colour is fitted as a plane in x and y to the outermost
+    pixels; the backdrop is every matching pixel connected to them.
+    """
+    height, width = pixels.shape[:2]
+    edge = np.zeros((height, width), bool)
+    edge[:2], edge[-2:], edge[:, :2], edge[:, -2:] = True, True, True, True
+    ys, xs = np.nonzero(edge)
+    design = np.stack([np.ones_like(xs), xs / width, ys / height], axis=1).astype(
+        np.float32
+    )
+    values = pixels[ys, xs]
+    keep = np.ones(len(xs), bool)
+    for _ in range(3):
+        coefficients, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        residual = np.abs(design @ coefficients - values).max(axis=1)
+        keep = residual <= max(float(np.percentile(residual, 60)), 1.0) * 2
+    spread = float(np.median(residual[keep]))
+    if keep.mean() < BACKDROP_EDGE_SHARE or spread > QUIET_SPREAD * 3:
+        return None
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    plane = np.stack([np.ones_like(x), x / width, y / height], axis=2) @ coefficients
+    matches = matches_colour(pixels, plane, spread) | shadow_of(pixels, plane)
+    labels, _ = label_regions(matches)
+    touching = np.unique(labels[edge & matches])
+    backdrop = np.isin(labels, touching[touching > 0])
+    share = 1.0 - float(backdrop.mean())
+    if not BACKDROP_PRODUCT_SHARE[0] <= share <= BACKDROP_PRODUCT_SHARE[1]:
+        return None
+    return ~backdrop
+
+
 def is_unsure(probability: np.ndarray, mask: np.ndarray) -> bool:
     """Whether much of what the model kept, it kept with middling probability."""
     middling = int(((probability > 0.15) & (probability < 0.85)).sum())
     return middling > MAX_UNSURE_SHARE * max(int(mask.sum()), 1)
 
 
-def plain_share(mask: np.ndarray, matches: np.ndarray) -> float:
-    """The share of a ring around the mask that looks like plain background."""
+def plain_share(pixels: np.ndarray, mask: np.ndarray, spread: float) -> float:
+    """The share of a ring around the mask that looks like plain background.
+
+    Each ring pixel is compared with the background's mean over a wide window
+    (a twentieth of the photo's side): a sweep or a gradient passes, a
+    texture or a cluttered room does not.
+    """
     outer = max(2, round(PLAIN_RING * max(mask.shape)))
     ring = dilate(mask, outer) & ~dilate(mask, 2)
-    return float(matches[ring].mean()) if ring.any() else 0.0
+    if not ring.any():
+        return 0.0
+    weight = (~dilate(mask, 2)).astype(np.float32)
+    wide = box_mean(pixels * weight[..., None], outer) / np.maximum(
+        box_mean(weight, outer)[..., None], 1e-6
+    )
+    plain = matches_colour(pixels, wide, spread) | shadow_of(pixels, wide)
+    return float(plain[ring].mean())
 
 
 def window_around(mask: np.ndarray, margin: int) -> Box | None:
