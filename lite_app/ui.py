@@ -1160,6 +1160,7 @@ def build_demo() -> gr.Blocks:
 
 def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
     """Start the server on 127.0.0.1:PORT (0.0.0.0 on a Hugging Face Space)."""
+    limits.cap_memory_arenas()
     demo = demo or build_demo()
     on_space = bool(os.environ.get("SPACE_ID"))
     demo.launch(
