@@ -79,7 +79,11 @@ PLAIN_RING = 0.05
 QUIET_SPREAD = 1.5
 # A backdrop fills at least this share of the frame's outer edge, and the
 # product found against it covers this range of the frame.
-BACKDROP_EDGE_SHARE = 0.5
+BACKDROP_EDGE_SHARE = 0.8
+BACKDROP_AGREEMENT = 0.8
+BACKDROP_GROWTH = 6.0
+# The model counts as lost when its mask is less than this share of that.
+RESCUE_SHARE = 0.6
 BACKDROP_PRODUCT_SHARE = (0.05, 0.98)
 # ... and a model that is sure of most of its mask.
 MAX_UNSURE_SHARE = 0.35
@@ -203,15 +207,12 @@ def colour_refined(
     # Where the colour step cannot help, the model's own soft mask stays.
     model_alpha = np.clip((probability - 0.04) / 0.92, 0.0, 1.0)
     small = _analysis_copy(pixels)
+    rescued = backdrop_rescue(small, probability, mask)
+    if rescued is not None:
+        return rescued.astype(np.float32), False
     if is_unsure(probability, mask):
-        # A model lost on a product that fills the frame: on a plain backdrop,
-        # what differs from the backdrop seen at the frame's edge is the product.
-        logger.debug("the model is unsure over a wide area")
-        product = backdrop_product(small)
-        if product is None:
-            return model_alpha, False
-        full = _resize_float(product.astype(np.float32), pixels.shape[1::-1])
-        return (full >= 0.5).astype(np.float32), False
+        logger.debug("the model is unsure over a wide area; colour step skipped")
+        return model_alpha, False
     small_mask = _resize_bool(mask, small.shape[1::-1])
     background = background_estimate(small, small_mask)
     if background is None:
@@ -277,7 +278,8 @@ def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
         residual = np.abs(design @ coefficients - values).max(axis=1)
         keep = residual <= max(float(np.percentile(residual, 60)), 1.0) * 2
     spread = float(np.median(residual[keep]))
-    if keep.mean() < BACKDROP_EDGE_SHARE or spread > QUIET_SPREAD * 3:
+    plain = residual <= MATCH_DISTANCE + MATCH_SPREADS * QUIET_SPREAD
+    if plain.mean() < BACKDROP_EDGE_SHARE or spread > QUIET_SPREAD * 3:
         return None
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     plane = np.stack([np.ones_like(x), x / width, y / height], axis=2) @ coefficients
@@ -289,6 +291,38 @@ def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
     if not BACKDROP_PRODUCT_SHARE[0] <= share <= BACKDROP_PRODUCT_SHARE[1]:
         return None
     return ~backdrop
+
+
+def backdrop_rescue(
+    small: np.ndarray, probability: np.ndarray, mask: np.ndarray
+) -> np.ndarray | None:
+    """The product against a plain backdrop, where the model got lost.
+
+    A model unsure over a wide area, or one that kept only a part (a label) of
+    what clearly differs from the backdrop, is replaced by the colour's answer,
+    as long as that answer holds most of what the model saw.
+    """
+    product = backdrop_product(small)
+    if product is None:
+        return None
+    full = _resize_float(product.astype(np.float32), probability.shape[::-1]) >= 0.5
+    if not agrees_with_model(full, probability):
+        return None
+    lost = is_unsure(probability, mask) or mask.sum() < RESCUE_SHARE * full.sum()
+    if lost:
+        logger.debug("model mask replaced by the product against the backdrop")
+    return full if lost else None
+
+
+def agrees_with_model(product: np.ndarray, probability: np.ndarray) -> bool:
+    """Whether a product found by colour holds most of what the model saw,
+    without being much larger than the model's own uncertain guess."""
+    mass = float(probability.sum())
+    if mass <= 0:
+        return False
+    inside = float(probability[product].sum()) / mass
+    guess = max(int((probability > 0.15).sum()), 1)
+    return inside >= BACKDROP_AGREEMENT and product.sum() <= BACKDROP_GROWTH * guess
 
 
 def is_unsure(probability: np.ndarray, mask: np.ndarray) -> bool:

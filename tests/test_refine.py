@@ -80,6 +80,35 @@ def test_a_mug_handle_stays_open():
     assert iou(alpha, truth) > 0.95
 
 
+def frame_filling_product() -> tuple[Image.Image, np.ndarray]:
+    def slab(draw: ImageDraw.ImageDraw, s: int) -> None:
+        draw.rounded_rectangle((8 * s, 8 * s, 472 * s, 472 * s), 40 * s, fill=255)
+
+    photo, truth = render(slab, (200, 40, 45))
+    pixels = np.asarray(photo).copy()
+    pixels[200:260, 10:470] = (245, 240, 225)  # a label band across it
+    pixels[220:240, 10:470] = (80, 80, 80)
+    return Image.fromarray(pixels, "RGB"), truth
+
+
+def test_a_product_filling_the_frame_is_found_against_the_backdrop():
+    photo, truth = frame_filling_product()
+    alpha = np.asarray(cutout.cut_out(photo).mask, np.float32) / 255
+    assert (
+        iou(bare_alpha(photo), truth) < 0.7
+    )  # the model keeps little more than the label
+    assert iou(alpha, truth) > 0.95
+
+
+def test_a_textured_frame_is_no_backdrop():
+    from skimage import data
+
+    brick = np.asarray(Image.fromarray(data.brick()).convert("RGB"), np.float32)
+    assert refine.backdrop_product(brick) is None
+    photo, _ = frame_filling_product()
+    assert refine.backdrop_product(np.asarray(photo, np.float32)) is not None
+
+
 def two_products() -> tuple[Image.Image, np.ndarray, np.ndarray]:
     def left(draw: ImageDraw.ImageDraw, s: int) -> None:
         draw.rounded_rectangle((40 * s, 140 * s, 180 * s, 400 * s), 20 * s, fill=255)
