@@ -244,17 +244,25 @@ def colour_refined(
     source = _source_box(window, pixels.shape, small.shape)
     part_colour = _resize_float(colour, size, source)
     part_carve = _resize_float(carve.astype(np.float32), size, source) >= 0.5
-    background = matches_colour(part, part_colour, spread)
-    background |= shadow_of(part, part_colour)
+    distance = np.abs(part - part_colour).max(axis=2)
+    tolerance = MATCH_DISTANCE + MATCH_SPREADS * spread
+    shadow = shadow_of(part, part_colour)
+    background = (distance <= tolerance) | shadow
+    # Only a clear difference makes a pixel product; one between the two
+    # (see-through glass, a soft shadow's rim) keeps the model's own value.
+    distinct = (distance > 2 * tolerance) & ~shadow
     part_mask = mask[y0:y1, x0:x1]
-    hard = part_mask & ~(part_carve & background)
+    soft = model_alpha[y0:y1, x0:x1]
+    decided = np.where(part_mask & distinct, 1.0, np.where(part_mask, soft, 0.0))
+    decided = np.where(part_mask & part_carve & background, 0.0, decided)
 
     # Along the model's edge its own guess is a few pixels off: the colour
     # decides there, a shadow counting as background.
     band = dilate(part_mask, radius) & ~erode(part_mask, radius)
-    hard = np.where(band, ~background, hard)
+    decided = np.where(band & background, 0.0, decided)
+    decided = np.where(band & distinct, 1.0, decided)
     result = mask.astype(np.float32)
-    result[y0:y1, x0:x1] = hard
+    result[y0:y1, x0:x1] = decided
     return result, False
 
 
@@ -262,7 +270,9 @@ def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
     """What is not the plain backdrop that the frame's outer edge shows, or None.
 
     The backdrop's colour is fitted as a plane in x and y to the outermost
-    pixels; the backdrop is every matching pixel connected to them.
+    pixels; the backdrop is every matching pixel connected to them. The answer
+    is 1 where the product clearly differs from the backdrop, 0.5 where it
+    differs only a little, 0 on the backdrop.
     """
     height, width = pixels.shape[:2]
     edge = np.zeros((height, width), bool)
@@ -283,14 +293,19 @@ def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
         return None
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     plane = np.stack([np.ones_like(x), x / width, y / height], axis=2) @ coefficients
-    matches = matches_colour(pixels, plane, spread) | shadow_of(pixels, plane)
+    shadow = shadow_of(pixels, plane)
+    distance = np.abs(pixels - plane).max(axis=2)
+    tolerance = MATCH_DISTANCE + MATCH_SPREADS * spread
+    matches = (distance <= tolerance) | shadow
     labels, _ = label_regions(matches)
     touching = np.unique(labels[edge & matches])
     backdrop = np.isin(labels, touching[touching > 0])
     share = 1.0 - float(backdrop.mean())
     if not BACKDROP_PRODUCT_SHARE[0] <= share <= BACKDROP_PRODUCT_SHARE[1]:
         return None
-    return ~backdrop
+    # 1 is clearly product, 0 backdrop, 0.5 neither (a see-through body).
+    clear = (distance > 2 * tolerance) & ~shadow
+    return np.where(backdrop, 0.0, np.where(clear, 1.0, 0.5)).astype(np.float32)
 
 
 def backdrop_rescue(
@@ -305,13 +320,15 @@ def backdrop_rescue(
     product = backdrop_product(small)
     if product is None:
         return None
-    full = _resize_float(product.astype(np.float32), probability.shape[::-1]) >= 0.5
-    if not agrees_with_model(full, probability):
+    full = _resize_float(product, probability.shape[::-1])
+    kept = full >= 0.5
+    if not agrees_with_model(kept, probability):
         return None
-    lost = is_unsure(probability, mask) or mask.sum() < RESCUE_SHARE * full.sum()
-    if lost:
-        logger.debug("model mask replaced by the product against the backdrop")
-    return full if lost else None
+    if not (is_unsure(probability, mask) or mask.sum() < RESCUE_SHARE * kept.sum()):
+        return None
+    logger.debug("model mask replaced by the product against the backdrop")
+    model_alpha = np.clip((probability - 0.04) / 0.92, 0.0, 1.0)
+    return np.where(full >= 0.75, 1.0, np.where(full <= 0.25, 0.0, model_alpha))
 
 
 def agrees_with_model(product: np.ndarray, probability: np.ndarray) -> bool:
