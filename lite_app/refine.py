@@ -7,13 +7,20 @@ few pixels off. Refinement works on top of any model's probability:
 1. Region: the seller's box (if any) is the only place the model looks.
 2. Focus: when the product is small in its region, the model runs a second
    time on a padded crop around it, seeing it at a higher resolution.
-3. Colour: where the background is plain, the photo itself decides what the
-   model could not see. The background's colour is estimated around the
-   product; pixels inside the model's mask that match it, and that are hemmed
-   in only by thin product material (a cable's loops, a chain's links, a
-   handle's hole), become background again. Thick material protects what it
-   surrounds, so a white label on a red bottle stays. Along the mask's edge,
-   each pixel is decided by its own colour.
+3. Colour: where the background around the product is plain, the photo
+   itself decides what the model could not see. The background's colour is
+   estimated around the product; pixels inside the model's mask that match
+   it, and that are hemmed in only by thin product material (a cable's
+   loops, a chain's links, a handle's hole), become background again. Thick
+   material protects what it surrounds, so a white label on a red bottle
+   stays. Along the mask's edge each pixel is decided by its own colour, a
+   shadow counting as background. Only a clear difference makes a pixel
+   product; a pixel between the two keeps the model's value.
+   When the model is lost on a product that fills the frame (unsure over a
+   wide area, or keeping only its label), and the frame's outer edge shows a
+   plain backdrop, what differs from that backdrop is the product.
+   The step stands aside on textured or cluttered backgrounds, and when the
+   product's colours are close to the background's (white on white).
 4. Edges: a guided filter with the photo as guide snaps the edge to the
    photo's own edges and gives a soft, exact edge at full resolution.
 5. The seller's brush strokes are laid on last.
@@ -21,9 +28,10 @@ few pixels off. Refinement works on top of any model's probability:
 Confidence checks look at the result and say, in Korean and English, when it
 is likely wrong and what to do.
 
-Known limitation: see-through products (glass, clear plastic) come out opaque
-in their body; only their outline and opaque parts are right. Estimating the
-body's partial transparency needs a matting model that is not available here.
+Known limitation: see-through products (glass, clear plastic) keep their
+outline and opaque parts, but their body gets the model's own guess, which is
+usually too opaque. Estimating a body's partial transparency needs a matting
+model, which is not available here.
 """
 
 from __future__ import annotations
@@ -65,28 +73,29 @@ MIN_CONTRAST = 45.0
 SAME_COLOUR_CONTRAST = 22.0
 # Backgrounds with more local spread than this are textured: no colour step.
 TEXTURED_SPREAD = 9.0
+# The colour step needs this share of a ring around the product (this share
+# of the photo's side wide) to look like plain background, or 90% with a
+# background as quiet as QUIET_SPREAD ...
+MIN_PLAIN_SHARE = 0.95
+PLAIN_RING = 0.05
+QUIET_SPREAD = 1.5
+# ... and a model that is sure of most of its mask.
+MAX_UNSURE_SHARE = 0.35
 # Material thinner than this share of the product's size is "thin".
 THIN_SHARE = 0.08
 # A background-coloured area inside the mask is cut out when less than this
 # share of its rim touches thick product material.
 THICK_RIM_SHARE = 0.35
 EDGE_BAND_MODEL_PIXELS = 2.0
-# The colour step needs this share of a ring around the product (this share
-# of the photo's side wide) to look like plain background ...
-MIN_PLAIN_SHARE = 0.95
-PLAIN_RING = 0.05
-# (or 90% with a background as quiet as this) ...
-QUIET_SPREAD = 1.5
-# A backdrop fills at least this share of the frame's outer edge, and the
-# product found against it covers this range of the frame.
+# A backdrop fills at least this share of the frame's outer edge; the product
+# found against it covers this range of the frame, holds this share of the
+# model's probability and is at most this many times the model's guess.
 BACKDROP_EDGE_SHARE = 0.8
+BACKDROP_PRODUCT_SHARE = (0.05, 0.98)
 BACKDROP_AGREEMENT = 0.8
 BACKDROP_GROWTH = 6.0
 # The model counts as lost when its mask is less than this share of that.
 RESCUE_SHARE = 0.6
-BACKDROP_PRODUCT_SHARE = (0.05, 0.98)
-# ... and a model that is sure of most of its mask.
-MAX_UNSURE_SHARE = 0.35
 GUIDE_RADIUS = 2
 GUIDE_EPS = 1e-3
 MAX_GUIDE_SIDE = 1200

@@ -628,10 +628,10 @@ FIX_COLOURS = {"add": "#22C55E", "erase": "#EF4444", "box": "#3B82F6"}
 FIX_HELP = (
     "초록 브러시는 상품에 더하고, 빨강은 지웁니다. 파랑으로 상품 둘레를 그리면 "
     "그 안에서만 상품을 찾습니다. 유리나 투명한 상품은 윤곽과 불투명한 부분만 "
-    "정확하고 속은 불투명하게 나옵니다.\n\n"
+    "정확하고, 속은 대개 실제보다 불투명하게 나옵니다.\n\n"
     "Green adds to the product, red erases. Circle the product in blue to look "
     "for it only there. Glass and other see-through products keep their outline "
-    "and opaque parts; their body comes out opaque."
+    "and opaque parts; their body usually comes out more opaque than it is."
 )
 
 
