@@ -794,23 +794,23 @@ def target_choices() -> list[tuple[str, str]]:
     return [(f"{t.label_ko} ({t.label_en})", t.name) for t in TARGETS.values()]
 
 
-class PhotoUpload(gr.File):
-    """``gr.File`` that hands the handler the uploaded file's own path.
+def photo_upload(**options: Any) -> gr.File:
+    """A ``gr.File`` for the photo that hands the handler the upload's own path.
 
     In Gradio 6.31 ``gr.File(type="filepath")`` also creates an empty temporary
     file in its cache on every event and never removes it, so the cache grows
-    with each preview; this one leaves nothing behind. It looks and works like
-    ``gr.File`` in the page and the API.
+    with each preview; this one leaves nothing behind. (A subclass would make
+    Gradio write a type stub next to this module at import time.)
     """
+    from gradio.utils import NamedString
 
-    is_template = True
+    component = gr.File(type="filepath", **options)
 
-    def _process_single_file(self, f: Any) -> Any:
-        from gradio.utils import NamedString
+    def upload_path(f: Any) -> NamedString:
+        return NamedString(f.path)
 
-        if self.type == "filepath" and not self.file_types:
-            return NamedString(f.path)
-        return super()._process_single_file(f)
+    component._process_single_file = upload_path  # type: ignore[method-assign]
+    return component
 
 
 def build_demo() -> gr.Blocks:
@@ -836,9 +836,7 @@ def build_demo() -> gr.Blocks:
         notice = gr.Markdown(line_breaks=True, elem_id="notice")
         with gr.Row():
             with gr.Column(scale=1):
-                photo_input = PhotoUpload(
-                    label=text("photo"), type="filepath", elem_id="photo"
-                )
+                photo_input = photo_upload(label=text("photo"), elem_id="photo")
                 original_image = gr.Image(
                     label=text("original"), interactive=False, height=220
                 )
