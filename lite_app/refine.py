@@ -57,7 +57,7 @@ FOCUS_PAD = 0.12
 FOCUS_THRESHOLD = 0.25
 BOX_PAD = 0.03
 # Colour analysis runs at this longer side; decisions are then made per pixel.
-ANALYSIS_SIDE = 480
+ANALYSIS_SIDE = 360
 # A pixel matches the background within this colour distance (0..255), plus
 # three times the background's own local spread.
 MATCH_DISTANCE = 14.0
@@ -99,6 +99,7 @@ RESCUE_SHARE = 0.6
 GUIDE_RADIUS = 2
 GUIDE_EPS = 1e-3
 MAX_GUIDE_SIDE = 1200
+GUIDE_MIN_FACTOR = 2
 
 
 @dataclass(frozen=True)
@@ -424,25 +425,23 @@ def background_estimate(
     if sure.mean() < 0.05:
         return None
     weight = sure.astype(np.float32)
+    weighted = pixels * weight[..., None]
     colour = np.zeros_like(pixels)
     filled = np.zeros(mask.shape, bool)
+    local = None
     side = max(mask.shape)
     radius = 3
     while True:
         norm = box_mean(weight, radius)
-        mean = box_mean(pixels * weight[..., None], radius) / np.maximum(
-            norm[..., None], 1e-6
-        )
+        mean = box_mean(weighted, radius) / np.maximum(norm[..., None], 1e-6)
+        local = mean if local is None else local
         take = ~filled & (norm >= 0.15)
-        colour[take] = mean[take]
+        colour = np.where(take[..., None], mean, colour)
         filled |= take
         if filled.all() or radius >= side:
             break
         radius *= 3
     colour[~filled] = pixels[sure].mean(axis=0)
-    local = box_mean(pixels * weight[..., None], 3) / np.maximum(
-        box_mean(weight, 3)[..., None], 1e-6
-    )
     spread = float(np.median(np.abs(pixels - local).max(axis=2)[sure]))
     return colour, spread
 
@@ -526,11 +525,11 @@ def band_radius(shape: tuple[int, ...]) -> int:
 def snap_edges(pixels: np.ndarray, hard: np.ndarray) -> np.ndarray:
     """A guided filter of the hard mask with the photo as guide: crisp, exact edges.
 
-    The filter's coefficients are found on a copy at most 1200 px on its longer
-    side and applied at full size.
+    The filter's coefficients are found on a copy at half size or less (at
+    most 1200 px on its longer side) and applied at full size.
     """
     solid = hard > 0.5
-    factor = max(1, int(np.ceil(max(hard.shape) / MAX_GUIDE_SIDE)))
+    factor = max(GUIDE_MIN_FACTOR, int(np.ceil(max(hard.shape) / MAX_GUIDE_SIDE)))
     window = window_around(solid, 4 + 2 * GUIDE_RADIUS * factor)
     if window is None:
         return hard
@@ -778,24 +777,21 @@ def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
     """Mean over a (2r+1) square window, edges padded, by cumulative sums."""
     values = values.astype(np.float32, copy=False)
     for axis in (0, 1):
-        values = np.moveaxis(
-            _box_mean_rows(np.moveaxis(values, axis, 0), radius), 0, axis
-        )
+        values = _box_mean_along(values, radius, axis)
     return values
 
 
-def _box_mean_rows(values: np.ndarray, radius: int) -> np.ndarray:
-    size = values.shape[0]
+def _box_mean_along(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    size = values.shape[axis]
     r = min(radius, size)
-    padded = np.concatenate(
-        [
-            np.repeat(values[:1], r + 1, axis=0),
-            values,
-            np.repeat(values[-1:], r, axis=0),
-        ]
-    )
-    summed = np.cumsum(padded, axis=0, dtype=np.float32)
-    return (summed[2 * r + 1 : 2 * r + 1 + size] - summed[:size]) * (1.0 / (2 * r + 1))
+    widths = [(0, 0)] * values.ndim
+    widths[axis] = (r + 1, r)
+    summed = np.cumsum(np.pad(values, widths, mode="edge"), axis=axis, dtype=np.float32)
+    upper = [slice(None)] * values.ndim
+    lower = [slice(None)] * values.ndim
+    upper[axis] = slice(2 * r + 1, 2 * r + 1 + size)
+    lower[axis] = slice(0, size)
+    return (summed[tuple(upper)] - summed[tuple(lower)]) * (1.0 / (2 * r + 1))
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
