@@ -10,7 +10,7 @@ boundary F-measure at 3 px and seconds per image, for:
 
 Then the time per 1000 px photo (every photo of the set scaled to 1000 px on
 its longer side): bare, ``model`` (the app's own model session, one pass, no
-refinement; it runs without onnxruntime's memory arena, which costs time), and
+refinement), and
 ours, each as a ratio to bare.
 
     .venv/bin/python bench/cutout.py [--per-category 5] [--only thin,holes]
