@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 EDGE_MARGIN = 0.03
 # Context kept around the product's box so edge cleaning sees the background.
 CROP_MARGIN = 8
+# Shadows are drawn at most this many times smaller than the canvas.
+SHADOW_MAX_SHRINK = 4
 
 
 @dataclass(frozen=True)
@@ -118,36 +120,60 @@ def compose(
 
 
 def shadow_layer(product: PlacedProduct, canvas_size: tuple[int, int]) -> Image.Image:
-    """Darkness to apply (L, 255 darkest): a tight contact shadow and a soft drop."""
-    width, height = product.mask.size
-    left, top = product.position
-    layer = Image.new("L", canvas_size, 0)
+    """Darkness to apply (L, 255 darkest): a tight contact shadow and a soft drop.
 
-    # Contact shadow: the silhouette squashed flat at the product's foot.
+    Shadows are soft, so they are drawn at a fraction of the canvas size
+    (keeping the contact shadow's blur at two pixels or more) and scaled up.
+    """
+    height = product.mask.height
+    factor = max(1, min(SHADOW_MAX_SHRINK, int(height / 80 / 2)))
+    small_size = (_shrunk(canvas_size[0], factor), _shrunk(canvas_size[1], factor))
+    mask = product.mask.resize(
+        (_shrunk(product.mask.width, factor), _shrunk(height, factor)),
+        Image.Resampling.BILINEAR,
+    )
+    left, top = (round(value / factor) for value in product.position)
+    small = ImageChops.lighter(
+        _contact_shadow(mask, (left, top), small_size),
+        _drop_shadow(mask, (left, top), small_size),
+    )
+    return small.resize(canvas_size, Image.Resampling.BILINEAR)
+
+
+def _shrunk(side: int, factor: int) -> int:
+    return max(1, round(side / factor))
+
+
+def _contact_shadow(
+    mask: Image.Image, position: tuple[int, int], canvas_size: tuple[int, int]
+) -> Image.Image:
+    """The silhouette squashed flat at the product's foot, tightly blurred."""
+    width, height = mask.size
     flat_height = max(2, height // 14)
-    contact = product.mask.resize((width, flat_height), Image.Resampling.BILINEAR)
-    contact_box = Image.new("L", canvas_size, 0)
-    contact_box.paste(contact, (left, top + height - flat_height // 2))
-    blur = max(1.0, height / 80)
-    contact_box = contact_box.filter(ImageFilter.GaussianBlur(blur))
+    contact = mask.resize((width, flat_height), Image.Resampling.BILINEAR)
+    layer = Image.new("L", canvas_size, 0)
+    layer.paste(contact, (position[0], position[1] + height - flat_height // 2))
+    layer = layer.filter(ImageFilter.GaussianBlur(max(1.0, height / 80)))
+    return layer.point(lambda value: value * 85 // 100)
 
-    # Drop shadow: the silhouette, nudged down, widely blurred and faint.
-    drop = Image.new("L", canvas_size, 0)
-    drop.paste(product.mask, (left + width // 40, top + height // 25))
-    drop = drop.filter(ImageFilter.GaussianBlur(max(2.0, height / 18)))
-    drop = drop.point(lambda value: value * 45 // 100)
 
-    layer = ImageChops.lighter(contact_box.point(lambda v: v * 85 // 100), drop)
-    return layer
+def _drop_shadow(
+    mask: Image.Image, position: tuple[int, int], canvas_size: tuple[int, int]
+) -> Image.Image:
+    """The silhouette, nudged down, widely blurred and faint."""
+    width, height = mask.size
+    layer = Image.new("L", canvas_size, 0)
+    layer.paste(mask, (position[0] + width // 40, position[1] + height // 25))
+    layer = layer.filter(ImageFilter.GaussianBlur(max(2.0, height / 18)))
+    return layer.point(lambda value: value * 45 // 100)
 
 
 def _with_shadows(
     canvas: Image.Image, product: PlacedProduct, strength: float
 ) -> Image.Image:
-    layer = np.asarray(shadow_layer(product, canvas.size), dtype=np.float32) / 255.0
-    darkening = 1.0 - strength * layer[..., np.newaxis]
-    shaded = np.asarray(canvas, dtype=np.float32) * darkening
-    return Image.fromarray(np.round(shaded).astype(np.uint8), "RGB")
+    layer = shadow_layer(product, canvas.size)
+    darkness = layer.point(lambda value: round(value * strength))
+    return Image.composite(Image.new("RGB", canvas.size, 0), canvas, darkness)
 
 
 def _with_reflection(canvas: Image.Image, product: PlacedProduct) -> Image.Image:

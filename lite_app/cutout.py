@@ -219,48 +219,52 @@ def product_box(mask: Image.Image) -> tuple[int, int, int, int]:
 def decontaminate(rgb: np.ndarray, alpha: np.ndarray, radius: int = 6) -> np.ndarray:
     """Remove the old background's colour from semi-transparent edge pixels.
 
-    Only pixels with alpha below 255 change, so the product itself stays exactly
-    as photographed. Each edge pixel is modelled as ``a*F + (1-a)*B``: ``B`` is
-    the nearby background colour and ``F`` is solved from it where alpha is high
-    enough, and borrowed from the nearby solid product where it is not.
+    Only pixels with alpha strictly between 0 and 255 change, so the product
+    itself stays exactly as photographed (and what is fully transparent is
+    never seen). Each edge pixel is modelled as ``a*F + (1-a)*B``: ``B`` is the
+    nearby background colour and ``F`` is solved from it where alpha is high
+    enough, and borrowed from the nearby solid product where it is not. Both
+    neighbourhood colours are smooth, so they are averaged on a half-size copy
+    and read back at the edge pixels only.
     """
-    edge = alpha < 255
+    edge = (alpha > 0) & (alpha < 255)
     if not edge.any():
         return rgb.copy()
-    image = rgb.astype(np.float32) / 255.0
-    a = (alpha.astype(np.float32) / 255.0)[..., np.newaxis]
-    background = _weighted_blur(image, (1.0 - a) ** 2, radius)
-    foreground_near = _weighted_blur(image, a**2, radius)
-    solved = (image - (1.0 - a) * background) / np.maximum(a, 1e-3)
-    foreground = np.where(a >= 0.3, np.clip(solved, 0.0, 1.0), foreground_near)
-    cleaned = np.round(np.clip(foreground, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return np.where(edge[..., np.newaxis], cleaned, rgb)
+    ys, xs = np.nonzero(edge)
+    background, foreground_near = _neighbourhood_colours(rgb, alpha, (ys, xs), radius)
+    pixels = rgb[ys, xs].astype(np.float32) / 255.0
+    a = (alpha[ys, xs].astype(np.float32) / 255.0)[:, np.newaxis]
+    solved = (pixels - (1.0 - a) * background) / np.maximum(a, 1e-3)
+    foreground = np.where(a >= 0.3, solved, foreground_near)
+    cleaned = rgb.copy()
+    cleaned[ys, xs] = np.round(np.clip(foreground, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return cleaned
 
 
-def _weighted_blur(image: np.ndarray, weight: np.ndarray, radius: int) -> np.ndarray:
-    """Box-blur ``image`` with per-pixel weights (normalized convolution)."""
-    total = _box_blur(image * weight, radius)
-    norm = _box_blur(weight, radius)
-    return total / np.maximum(norm, 1e-6)
+def _neighbourhood_colours(
+    rgb: np.ndarray,
+    alpha: np.ndarray,
+    at: tuple[np.ndarray, np.ndarray],
+    radius: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean background and product colour around each pixel of ``at``.
 
-
-def _box_blur(values: np.ndarray, radius: int) -> np.ndarray:
-    """A separable box blur with edge padding, via cumulative sums."""
-    for axis in (0, 1):
-        padded = np.concatenate(
-            [
-                np.repeat(values.take([0], axis=axis), radius + 1, axis=axis),
-                values,
-                np.repeat(values.take([-1], axis=axis), radius, axis=axis),
-            ],
-            axis=axis,
-        )
-        summed = np.cumsum(padded, axis=axis, dtype=np.float32)
-        size = values.shape[axis]
-        upper = summed.take(np.arange(2 * radius + 1, 2 * radius + 1 + size), axis=axis)
-        lower = summed.take(np.arange(0, size), axis=axis)
-        values = (upper - lower) / (2 * radius + 1)
-    return values
+    Background pixels weigh ``(1-a)^2`` and product pixels ``a^2``.
+    """
+    factor = 2 if min(alpha.shape) >= 8 * radius else 1
+    image = np.asarray(Image.fromarray(rgb).reduce(factor), np.float32) / 255.0
+    a = np.asarray(Image.fromarray(alpha).reduce(factor), np.float32) / 255.0
+    back, front = (1.0 - a) ** 2, a**2
+    sums = np.concatenate(
+        [image * back[..., None], back[..., None], image * front[..., None]]
+        + [front[..., None]],
+        axis=2,
+    )
+    means = refine.box_mean(sums, max(1, radius // factor))
+    means = refine.sample_at(means, at[0], at[1], alpha.shape)
+    background = means[:, 0:3] / np.maximum(means[:, 3:4], 1e-6)
+    foreground = means[:, 4:7] / np.maximum(means[:, 7:8], 1e-6)
+    return background, foreground
 
 
 __all__ = [

@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -540,23 +541,45 @@ def snap_edges(pixels: np.ndarray, hard: np.ndarray) -> np.ndarray:
 
 
 def _snapped(pixels: np.ndarray, hard: np.ndarray, factor: int) -> np.ndarray:
+    """The filter's answer near the mask's edge; clearly in or out stays as is."""
     height, width = hard.shape
-    guide = pixels / 255.0
+    solid = hard > 0.5
+    ys, xs = np.nonzero(dilate(solid, 2) & ~erode(solid, 2))
     if factor > 1 and min(height, width) >= 4 * factor:
         size = (max(1, width // factor), max(1, height // factor))
-        small_guide = _resize_float(guide, size)
+        small_guide = _resize_float(pixels, size) / 255.0
         small_mask = _resize_float(hard, size)
     else:
-        small_guide, small_mask = guide, hard
+        small_guide, small_mask = pixels / 255.0, hard
     a, b = guided_coefficients(small_guide, small_mask, GUIDE_RADIUS, GUIDE_EPS)
-    if a.shape[:2] != hard.shape:
-        a = _resize_float(a, (width, height))
-        b = _resize_float(b, (width, height))
-    alpha = (a * guide).sum(axis=2) + b
+    a_at = sample_at(a, ys, xs, hard.shape)
+    b_at = sample_at(b, ys, xs, hard.shape)
+    alpha = (a_at * pixels[ys, xs] / 255.0).sum(axis=1) + b_at
+    result = hard.astype(np.float32)
     # Settle what is clearly in or out; keep the edge's partial values.
-    alpha = np.clip((alpha - 0.04) / 0.92, 0.0, 1.0)
-    near_edge = dilate(hard > 0.5, 2) & ~erode(hard > 0.5, 2)
-    return np.where(near_edge, alpha, hard).astype(np.float32)
+    result[ys, xs] = np.clip((alpha - 0.04) / 0.92, 0.0, 1.0)
+    return result
+
+
+def sample_at(
+    values: np.ndarray, ys: np.ndarray, xs: np.ndarray, full_shape: tuple[int, ...]
+) -> np.ndarray:
+    """Bilinear samples of a smaller copy at the given full-size pixel centres."""
+    small_height, small_width = values.shape[:2]
+    if (small_height, small_width) == tuple(full_shape[:2]):
+        return values[ys, xs]
+    sy = np.clip((ys + 0.5) * (small_height / full_shape[0]) - 0.5, 0, None)
+    sx = np.clip((xs + 0.5) * (small_width / full_shape[1]) - 0.5, 0, None)
+    y0 = np.minimum(sy.astype(np.int64), small_height - 1)
+    x0 = np.minimum(sx.astype(np.int64), small_width - 1)
+    y1 = np.minimum(y0 + 1, small_height - 1)
+    x1 = np.minimum(x0 + 1, small_width - 1)
+    wy, wx = sy - y0, sx - x0
+    if values.ndim == 3:
+        wy, wx = wy[:, np.newaxis], wx[:, np.newaxis]
+    top = values[y0, x0] * (1 - wx) + values[y0, x1] * wx
+    bottom = values[y1, x0] * (1 - wx) + values[y1, x1] * wx
+    return (top * (1 - wy) + bottom * wy).astype(np.float32)
 
 
 def guided_coefficients(
@@ -774,24 +797,19 @@ def is_ragged(alpha: np.ndarray, solid: np.ndarray) -> bool:
 
 
 def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
-    """Mean over a (2r+1) square window, edges padded, by cumulative sums."""
-    values = values.astype(np.float32, copy=False)
-    for axis in (0, 1):
-        values = _box_mean_along(values, radius, axis)
-    return values
-
-
-def _box_mean_along(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    size = values.shape[axis]
-    r = min(radius, size)
-    widths = [(0, 0)] * values.ndim
-    widths[axis] = (r + 1, r)
-    summed = np.cumsum(np.pad(values, widths, mode="edge"), axis=axis, dtype=np.float32)
-    upper = [slice(None)] * values.ndim
-    lower = [slice(None)] * values.ndim
-    upper[axis] = slice(2 * r + 1, 2 * r + 1 + size)
-    lower[axis] = slice(0, size)
-    return (summed[tuple(upper)] - summed[tuple(lower)]) * (1.0 / (2 * r + 1))
+    """Mean over a (2r+1) square window, edges padded by repeating the edge."""
+    values = np.ascontiguousarray(values, np.float32)
+    height, width = values.shape[:2]
+    window = (2 * min(radius, width) + 1, 2 * min(radius, height) + 1)
+    if values.ndim == 2 or values.shape[2] <= 4:
+        return cv2.blur(values, window, borderType=cv2.BORDER_REPLICATE).reshape(
+            values.shape
+        )
+    parts = [
+        box_mean(values[..., start : start + 4], radius)
+        for start in range(0, values.shape[2], 4)
+    ]
+    return np.concatenate([part.reshape(*values.shape[:2], -1) for part in parts], 2)
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
