@@ -8,9 +8,12 @@ any model runs or anything is charged.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
@@ -18,6 +21,7 @@ from PIL import Image
 
 from lite_app import cutout as cutouts
 from lite_app.compose import Placement, compose, place
+from lite_app.config import settings
 from lite_app.errors import LiteError, LookInvalid
 from lite_app.export import Target, encode, file_name, parse_target
 from lite_app.generate_step import StepCallback, StopCheck, generate_scene
@@ -33,6 +37,8 @@ PREVIEW_SIDE = 512
 WORKING_FACTOR = 1.5
 TRANSPARENT_WORKING_SIDE = 2000
 TRANSPARENT_MARGIN = 0.05
+# Cutouts kept for reuse (each a few MB at working size).
+RECENT_CUTOUTS = 8
 
 SOURCE_KO = {"papago": "파파고 번역", "cache": "저장된 번역", "glossary": "내장 사전"}
 
@@ -218,12 +224,68 @@ def _load(source: PhotoSource, target: Target, canvas_size: tuple[int, int]) -> 
 
 
 def _cut_out(photo: Photo, look: Look, download: bool) -> cutouts.Cutout:
+    key = _cutout_key(photo, look)
+    cached = _recent_cutouts.get(key)
+    if cached is not None:
+        logger.debug("cutout reused for an unchanged photo and hints")
+        return cached
     edits = look.mask_edits
     if photo.has_alpha and not look.new_cutout:
         alpha = photo.image.getchannel("A")
-        return cutouts.cut_out(photo.image, alpha=alpha, mask_edits=edits)
-    box = working_box(look.box, photo)
-    return cutouts.cut_out(photo.image, download=download, box=box, mask_edits=edits)
+        made = cutouts.cut_out(photo.image, alpha=alpha, mask_edits=edits)
+    else:
+        box = working_box(look.box, photo)
+        made = cutouts.cut_out(
+            photo.image, download=download, box=box, mask_edits=edits
+        )
+    _recent_cutouts.put(key, made)
+    return made
+
+
+def _cutout_key(photo: Photo, look: Look) -> str:
+    """Everything a cutout depends on: the working pixels, the hints, the model."""
+    digest = hashlib.blake2b(photo.image.tobytes(), digest_size=20)
+    hints = {
+        "size": photo.image.size,
+        "mode": photo.image.mode,
+        "box": look.box,
+        "edits": look.to_dict()["mask_edits"],
+        "new": look.new_cutout,
+        "model": settings().cutout_model,
+    }
+    digest.update(json.dumps(hints, sort_keys=True, default=list).encode())
+    return digest.hexdigest()
+
+
+class _RecentCutouts:
+    """The last few cutouts, so a seller trying scenes and targets on one photo
+    pays for the model once. Bounded, so memory stays flat under load."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, cutouts.Cutout] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> cutouts.Cutout | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, cutout: cutouts.Cutout) -> None:
+        with self._lock:
+            self._items[key] = cutout
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_recent_cutouts = _RecentCutouts(RECENT_CUTOUTS)
 
 
 def working_box(

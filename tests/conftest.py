@@ -19,6 +19,16 @@ def fresh_data_dir(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def no_cutouts_carried_over():
+    """Each test computes its own cutouts: no reuse from an earlier test."""
+    from lite_app import editor
+
+    editor._recent_cutouts.clear()
+    yield
+    editor._recent_cutouts.clear()
+
+
 def jpeg_bytes(image: Image.Image, quality: int = 92) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=quality)

@@ -135,3 +135,63 @@ def test_korean_prompt_picks_the_scene_and_says_how_it_was_read():
     notes = " ".join(note.ko for note in result.notes)
     assert "대리석" in notes and "내장 사전" in notes
     assert any("marble" in note.en for note in result.notes)
+
+
+@pytest.fixture
+def model_passes(monkeypatch):
+    """Count the model's real forward passes."""
+    from lite_app import cutout
+
+    model = cutout.get_model()
+    calls = []
+    real_predict = model.predict
+
+    def counted(image):
+        calls.append(image.size)
+        return real_predict(image)
+
+    monkeypatch.setattr(model, "predict", counted)
+    return calls
+
+
+def test_trying_scenes_and_targets_on_one_photo_runs_the_model_once(
+    coffee_jpeg, model_passes
+):
+    first = edit(coffee_jpeg, Look(scene="cloud-sky"), preview=True)
+    passes = len(model_passes)
+    assert passes >= 1
+    second = edit(coffee_jpeg, Look(scene="marble", target="coupang"), preview=True)
+    assert len(model_passes) == passes
+    assert second.cutout is first.cutout
+    assert second.image.tobytes() != first.image.tobytes()
+
+
+def test_a_reused_cutout_gives_the_same_result_as_a_fresh_one(coffee_jpeg):
+    from lite_app import editor
+
+    look = Look(scene="studio-white")
+    edit(coffee_jpeg, Look(scene="sunset"))
+    reused = edit(coffee_jpeg, look)
+    editor._recent_cutouts.clear()
+    fresh = edit(coffee_jpeg, look)
+    assert reused.data == fresh.data
+
+
+def test_new_hints_or_a_new_photo_cut_again(coffee_jpeg, model_passes):
+    edit(coffee_jpeg, Look(), preview=True)
+    passes = len(model_passes)
+    edit(coffee_jpeg, Look(box=(40, 20, 400, 380)), preview=True)
+    assert len(model_passes) > passes
+    passes = len(model_passes)
+    other = jpeg_bytes(Image.open(io.BytesIO(coffee_jpeg)).rotate(90, expand=True))
+    edit(other, Look(), preview=True)
+    assert len(model_passes) > passes
+
+
+def test_the_reuse_store_stays_bounded(model_passes):
+    from lite_app import editor
+
+    for shade in range(editor.RECENT_CUTOUTS + 3):
+        photo, _ = synthetic_product(size=(160, 120), color=(200, 30 + shade * 10, 40))
+        edit(jpeg_bytes(photo), Look(), preview=True)
+    assert len(editor._recent_cutouts._items) == editor.RECENT_CUTOUTS
