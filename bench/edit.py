@@ -30,8 +30,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lite_app import Look, edit  # noqa: E402
-from lite_app import editor  # noqa: E402
+from lite_app import Look, edit, editor  # noqa: E402
 from lite_app.cutout import MEAN, MODEL_SIDE, STD, get_model  # noqa: E402
 from lite_app.weights import ensure_weights  # noqa: E402
 
