@@ -458,11 +458,15 @@ def shadow_of(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
     brightness = pixels.sum(axis=2) + 1.0
     background_brightness = colour.sum(axis=2) + 1.0
     ratio = brightness / background_brightness
-    hue = np.abs(
-        pixels / brightness[..., None] - colour / background_brightness[..., None]
-    )
     shadow = (ratio >= SHADOW_RATIO[0]) & (ratio <= SHADOW_RATIO[1])
-    return shadow & (hue.max(axis=2) <= SHADOW_HUE)
+    # The hue is compared only where the brightness already fits.
+    at = np.nonzero(shadow)
+    hue = np.abs(
+        pixels[at] / brightness[at][:, None]
+        - colour[at] / background_brightness[at][:, None]
+    )
+    shadow[at] = hue.max(axis=1, initial=0.0) <= SHADOW_HUE
+    return shadow
 
 
 def carve_regions(mask: np.ndarray, matches: np.ndarray) -> np.ndarray:
@@ -870,17 +874,33 @@ def _resize_float(
     size: tuple[int, int],
     source: tuple[float, float, float, float] | None = None,
 ) -> np.ndarray:
-    """Bilinear resize of a float array, optionally of a part of it (``source``)."""
-    if source is None and values.shape[1::-1] == tuple(size):
-        return values.astype(np.float32, copy=False)
-    if values.ndim == 2:
-        image = Image.fromarray(np.ascontiguousarray(values, np.float32), "F")
-        resized = image.resize(size, Image.Resampling.BILINEAR, box=source)
-        return np.asarray(resized, np.float32)
-    return np.stack(
-        [_resize_float(values[..., c], size, source) for c in range(values.shape[2])],
-        axis=2,
+    """Bilinear resize of a float array, optionally of a part of it (``source``).
+
+    Shrinking averages areas; growing interpolates between pixel centres.
+    """
+    values = np.ascontiguousarray(values, np.float32)
+    height, width = values.shape[:2]
+    x0, y0, x1, y1 = source if source is not None else (0, 0, width, height)
+    if (x0, y0, x1, y1) == (0, 0, width, height):
+        if (width, height) == tuple(size):
+            return values
+        shrinking = size[0] < width and size[1] < height
+        method = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+        return cv2.resize(values, size, interpolation=method).reshape(
+            size[1], size[0], *values.shape[2:]
+        )
+    scale_x, scale_y = (x1 - x0) / size[0], (y1 - y0) / size[1]
+    to_source = np.array(
+        [
+            [scale_x, 0.0, x0 + 0.5 * scale_x - 0.5],
+            [0.0, scale_y, y0 + 0.5 * scale_y - 0.5],
+        ]
     )
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    resized = cv2.warpAffine(
+        values, to_source, size, flags=flags, borderMode=cv2.BORDER_REPLICATE
+    )
+    return resized.reshape(size[1], size[0], *values.shape[2:])
 
 
 __all__ = [

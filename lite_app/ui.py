@@ -14,6 +14,7 @@ public recipes fill a gallery, most used first.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -22,9 +23,10 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +36,12 @@ from PIL import Image
 
 from lite_app import credits, limits, recipes, refine, visitors
 from lite_app.config import settings
-from lite_app.editor import Note, Result, edit
-from lite_app.errors import LiteError
+from lite_app.editor import PREVIEW_SIDE, Note, Result, edit
+from lite_app.errors import LiteError, LookInvalid
 from lite_app.export import DEFAULT_TARGET, TARGETS
 from lite_app.look import MAX_MASK_EDITS, RANGES, Look
 from lite_app.scenes import presets
+from lite_app.scenes.generated import GenerationCancelled
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,41 @@ TEXT: dict[str, tuple[str, str]] = {
     "prompt": ("원하는 배경을 글로 적기 (Enter)", "Describe the scene (Enter)"),
     "suggestions": ("추천 문구", "Suggestions"),
     "prompt_hint": ("예: 대리석 테이블 위, 아침 햇살", "e.g. on a marble table"),
+    "generate": ("장면 새로 그리기", "Generate the scene"),
+    "generate_info": (
+        "새 장면은 고화질 이미지를 만들 때 한 번에 한 장씩 그립니다. 기다리는 동안 "
+        "미리보기 칸에 대기 순서가, 그리는 동안 단계가 보입니다.",
+        "Generated scenes are painted for the full-size image, one at a time. "
+        "While you wait, the preview shows your place in the queue, then each step.",
+    ),
+    "generate_off": (
+        "끄기 (글에 맞는 기본 장면)",
+        "Off (the scene that fits your words)",
+    ),
+    "generate_backdrop": ("배경만 그리기", "Paint the backdrop"),
+    "generate_around": ("상품 둘레까지 그리기", "Paint around the product"),
+    "make_generated": ("장면을 그려 고화질 만들기", "Generate the full-size image"),
+    "cancel_generation": ("그리기 취소", "Cancel"),
+    "painting": ("장면 그리는 중", "Painting the scene"),
+    "generation_cancelled": (
+        "장면 그리기를 취소했습니다. 사진과 이전 결과는 그대로이고, 이미지는 차감되지 "
+        "않았습니다.",
+        "The scene generation was cancelled. Your photo and the previous result are "
+        "kept, and no image was charged.",
+    ),
+    "generation_fell_back": (
+        "장면을 그리지 못해 글에 맞는 기본 장면으로 무료 미리보기만 보여 드립니다. "
+        "이미지는 차감되지 않았습니다. 생성을 끄면 기본 장면으로 고화질 이미지를 "
+        "만들 수 있습니다.",
+        "The scene could not be generated, so this is a free preview on the scene "
+        "that fits your words; no image was charged. Turn generation off to make "
+        "the full-size image on that scene.",
+    ),
+    "use_generate_button": (
+        "새로 그리는 장면은 '장면을 그려 고화질 만들기' 버튼으로 만들어 주세요.",
+        "Generated scenes are made with the 'Generate the full-size image' button "
+        "(API: /generate).",
+    ),
     "target": ("판매처 / 크기", "Marketplace / size"),
     "adjust": ("세부 조정", "Adjust"),
     "scale": ("상품 크기", "Product size"),
@@ -143,10 +181,14 @@ def edit_photo(
 
     Returns the image, the file, the receipt, the visitor token (a new one when
     none was given) and the images-left line. Nothing is charged when the edit
-    fails, and the same photo and look again cost nothing.
+    fails, and the same photo and look again cost nothing. A look that asks
+    for a generated scene is refused here: generation has its own queue
+    (/generate), one at a time, which this event must not bypass.
     """
     if not photo:
         raise gr.Error(_no_photo_message(language))
+    if _look_or_default(look_json).generate:
+        raise gr.Error(_in(language, "use_generate_button"), print_exception=False)
     visitor = request_visitor(visitor_token, profile, language)
     result = _run_edit(
         photo,
@@ -187,11 +229,18 @@ def _run_edit(
     charge_to: str | None = None,
 ) -> Result:
     """Run one edit; ``charge_to`` pays one image for it, only if it succeeds."""
-    try:
+    with _page_errors(language):
         limits.check_edit(limits.client_address(request), charge_to)
         look = Look.from_json(look_json or "{}")
         with _charge(charge_to, photo, look):
             return edit(photo, look, preview=preview, photo_name=_upload_name(photo))
+
+
+@contextlib.contextmanager
+def _page_errors(language: str) -> Iterator[None]:
+    """Turn an edit's errors into a plain message for the page."""
+    try:
+        yield
     except LiteError as error:
         logger.info("edit refused: %s", error.message_en)
         raise gr.Error(error.user_message(language), print_exception=False) from None
@@ -209,6 +258,214 @@ def _charge(visitor_id: str | None, photo: str, look: Look) -> Iterator[None]:
     key = credits.result_key(Path(photo).read_bytes(), look)
     with credits.charge_on_success(visitor_id, key):
         yield
+
+
+# Generated scenes: their own queue (one at a time), progress and cancel.
+
+GENERATE_OFF = "off"
+GENERATION_CONCURRENCY = 1
+_RUNNING_GENERATIONS: dict[str, threading.Event] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+async def generate_photo(
+    photo: str | None,
+    look_json: str,
+    language: str = "ko",
+    visitor_token: str = "",
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's own marker)
+) -> tuple[Image.Image, str | None, str, str, str]:
+    """The full-size image on a generated scene (API: /generate).
+
+    Returns what /edit returns; a fallback's file is None (see
+    :func:`generation_outputs`). Each denoising step moves the progress bar.
+    Cancelling (the cancel button, /cancel_generation, or cancelling the API
+    job) stops the model at its next step; the photo and the previous result
+    stay. Only a scene that was really generated costs an image (see
+    :func:`_generate_and_charge`).
+    """
+    if not photo:
+        raise gr.Error(_no_photo_message(language))
+    visitor = request_visitor(visitor_token, profile, language)
+    session = _session_of(request)
+    stop = _start_generation(session)
+    report = _step_reporter(progress, language)
+    try:
+        result = await asyncio.to_thread(
+            _run_generation, photo, look_json, language, request, visitor, stop, report
+        )
+    except asyncio.CancelledError:
+        # Gradio cancelled the event; the model runs on in its worker
+        # thread unless told to stop there too.
+        stop.set()
+        raise
+    finally:
+        _end_generation(session, stop)
+    return generation_outputs(result, visitor, language)
+
+
+def cancel_generation(language: str = "ko", request: gr.Request | None = None) -> str:
+    """Stop this page's generation at its next step (API: /cancel_generation).
+
+    The page's cancel button also cancels the event itself, which takes a
+    generation still waiting out of the queue. Returns the page's notice.
+    """
+    with _RUNNING_LOCK:
+        stop = _RUNNING_GENERATIONS.get(_session_of(request))
+    if stop is not None:
+        stop.set()
+        logger.info("a running generation was cancelled")
+    return _in(language, "generation_cancelled")
+
+
+def _run_generation(
+    photo: str,
+    look_json: str,
+    language: str,
+    request: gr.Request | None,
+    visitor: visitors.Visitor,
+    stop: threading.Event,
+    on_step: Callable[[int, int], None],
+) -> Result:
+    with _page_errors(language):
+        limits.check_edit(limits.client_address(request), visitor.visitor_id)
+        look = Look.from_json(look_json or "{}")
+        if not look.generate:
+            raise LookInvalid(
+                "장면을 그릴 방식(배경만 / 상품 둘레까지)을 골라 주세요.",
+                "Choose how to generate the scene: backdrop or around.",
+            )
+        return _generate_and_charge(photo, look, visitor.visitor_id, stop, on_step)
+
+
+def _generate_and_charge(
+    photo: str,
+    look: Look,
+    visitor_id: str,
+    stop: threading.Event,
+    on_step: Callable[[int, int], None],
+) -> Result:
+    """Hold one image, generate, and keep the image only for a generated scene.
+
+    A generation that fell back to the rendered scene did not happen, so its
+    image goes back; the seller gets that result free at preview size and
+    without a download (:func:`generation_outputs`), since a full-size file
+    would be a rendered edit nobody paid for. A cancel that arrives after the
+    model finished still cancels: the page has dropped that result.
+    """
+    key = credits.result_key(Path(photo).read_bytes(), look)
+    hold = credits.reserve(visitor_id, key)
+    try:
+        result = edit(
+            photo,
+            look,
+            photo_name=_upload_name(photo),
+            on_step=on_step,
+            should_stop=stop.is_set,
+        )
+        if stop.is_set():
+            raise GenerationCancelled(*TEXT["generation_cancelled"])
+    except GenerationCancelled:
+        credits.release(hold)
+        raise GenerationCancelled(*TEXT["generation_cancelled"]) from None
+    except BaseException:
+        credits.release(hold)
+        raise
+    if result.generated:
+        credits.commit(hold)
+    else:
+        credits.release(hold)
+        logger.info("generation fell back to a rendered scene; nothing charged")
+    return result
+
+
+def generation_outputs(
+    result: Result, visitor: visitors.Visitor, language: str = "ko"
+) -> tuple[Image.Image, str | None, str, str, str]:
+    """The image, file, receipt, token and images-left line of a generation.
+
+    A fallback has no file: its image is a free preview-size one.
+    """
+    left = credits_markdown(visitor.visitor_id, language)
+    if result.generated:
+        path = str(save_result(result))
+        return (
+            result.image,
+            path,
+            receipt_markdown(result, language),
+            visitor.token,
+            left,
+        )
+    small = result.image.copy()
+    small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    receipt = "\n\n".join(
+        [_in(language, "generation_fell_back"), notes_markdown(result.notes, language)]
+    )
+    return small, None, receipt, visitor.token, left
+
+
+def show_download_if_made(path: str | None) -> dict[str, Any]:
+    return gr.update(visible=bool(path))
+
+
+def _step_reporter(
+    progress: Callable[..., Any], language: str
+) -> Callable[[int, int], None]:
+    desc = text("painting", language)
+
+    def report(step: int, total: int) -> None:
+        progress((step, total), desc=desc, unit="steps")
+
+    return report
+
+
+def _session_of(request: gr.Request | None) -> str:
+    return str(getattr(request, "session_hash", None) or "")
+
+
+def _start_generation(session: str) -> threading.Event:
+    stop = threading.Event()
+    with _RUNNING_LOCK:
+        _RUNNING_GENERATIONS[session] = stop
+    return stop
+
+
+def _end_generation(session: str, stop: threading.Event) -> None:
+    with _RUNNING_LOCK:
+        if _RUNNING_GENERATIONS.get(session) is stop:
+            del _RUNNING_GENERATIONS[session]
+
+
+def generate_choices(language: str = "ko") -> list[tuple[str, str]]:
+    """Off (the rendered scene from the words), backdrop or around."""
+    keys = {GENERATE_OFF: "generate_off", "backdrop": "generate_backdrop"}
+    keys["around"] = "generate_around"
+    return [(text(key, language), mode) for mode, key in keys.items()]
+
+
+def show_generation_buttons(mode: str | None) -> tuple[Any, Any, Any]:
+    """Generating swaps the full-size button for generate and cancel."""
+    generating = bool(mode) and mode != GENERATE_OFF
+    return (
+        gr.update(visible=not generating),
+        gr.update(visible=generating),
+        gr.update(visible=generating),
+    )
+
+
+def switch_generation_language(choice: str) -> tuple[Any, Any, Any]:
+    language = LANGUAGES.get(choice, "ko")
+    return (
+        gr.update(
+            label=text("generate", language),
+            info=text("generate_info", language),
+            choices=generate_choices(language),
+        ),
+        gr.update(value=text("make_generated", language)),
+        gr.update(value=text("cancel_generation", language)),
+    )
 
 
 # Visitors and credits.
@@ -457,6 +714,7 @@ def show_look_in_controls(look_json: str) -> tuple[Any, ...]:
         look.seed,
         look.new_cutout,
         look.prompt,
+        look.generate or GENERATE_OFF,
         color,
     )
 
@@ -568,6 +826,7 @@ def look_from_controls(
     seed: float,
     new_cutout: bool,
     prompt: str,
+    generate: str | None,
     color: str | None,
 ) -> str:
     """Fold the controls into the look JSON the edit events read."""
@@ -589,6 +848,7 @@ def look_from_controls(
         seed=int(seed or 0),
         new_cutout=bool(new_cutout),
         prompt=(prompt or "").strip(),
+        generate="" if generate in (None, GENERATE_OFF) else generate,
     )
     return look.to_json()
 
@@ -890,6 +1150,13 @@ def build_demo() -> gr.Blocks:
                     visible=False,
                     elem_id="prompt-suggestions",
                 )
+                generate_input = gr.Radio(
+                    generate_choices(),
+                    value=GENERATE_OFF,
+                    label=text("generate"),
+                    info=text("generate_info"),
+                    elem_id="generate",
+                )
                 prompt_note = gr.Markdown(elem_id="prompt-note")
                 target_input = gr.Dropdown(
                     target_choices(),
@@ -928,6 +1195,20 @@ def build_demo() -> gr.Blocks:
                 final_button = gr.Button(
                     text("make_final"), variant="primary", elem_id="make-final"
                 )
+                with gr.Row():
+                    generate_button = gr.Button(
+                        text("make_generated"),
+                        variant="primary",
+                        visible=False,
+                        elem_id="make-generated",
+                    )
+                    cancel_button = gr.Button(
+                        text("cancel_generation"),
+                        variant="stop",
+                        visible=False,
+                        scale=0,
+                        elem_id="cancel-generation",
+                    )
                 download_button = gr.DownloadButton(
                     text("download"), visible=False, elem_id="download"
                 )
@@ -976,6 +1257,7 @@ def build_demo() -> gr.Blocks:
             seed_input,
             new_cutout_input,
             prompt_input,
+            generate_input,
             color_input,
         ]
         edit_inputs = [photo_input, look_json, language]
@@ -1152,6 +1434,42 @@ def build_demo() -> gr.Blocks:
             recipe_outputs,
             api_visibility="private",
         ).success(show_look_in_controls, look_json, look_controls, **private)
+
+        # Generated scenes wait in their own queue and run one at a time,
+        # while cutouts and rendered scenes go on in theirs. The outputs show
+        # the progress bar, so a waiting seller sees the place in the queue.
+        generate_input.change(
+            show_generation_buttons,
+            generate_input,
+            [final_button, generate_button, cancel_button],
+            **private,
+        )
+        generation = generate_button.click(
+            generate_photo,
+            [*edit_inputs, visitor_state],
+            [result_image, download_button, receipt, visitor_state, credits_label],
+            api_name="generate",
+            concurrency_id="generate",
+            concurrency_limit=GENERATION_CONCURRENCY,
+            show_progress="full",
+        )
+        generation.success(
+            show_download_if_made, download_button, download_button, **private
+        )
+        cancel_button.click(
+            cancel_generation,
+            language,
+            notice,
+            api_name="cancel_generation",
+            queue=False,
+            cancels=[generation],
+        )
+        language_choice.change(
+            switch_generation_language,
+            language_choice,
+            [generate_input, generate_button, cancel_button],
+            **private,
+        )
     demo.queue(default_concurrency_limit=CUTOUT_CONCURRENCY)
     return demo
 
