@@ -144,6 +144,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "이 브라우저에 저장된 방문자 정보를 확인할 수 없어 새로 시작합니다.",
         "The visitor id kept in this browser could not be confirmed; starting afresh.",
     ),
+    # The language picker keeps both names in Korean, so that a visitor who
+    # reads no Korean still finds it.
+    "language_picker": ("언어 / Language", "Language"),
+    "fix": ("누끼 다듬기", "Fix the cutout"),
+    "fix_help": (
+        "초록 브러시는 상품에 더하고, 빨강은 지웁니다. 파랑으로 상품 둘레를 그리면 "
+        "그 안에서만 상품을 찾습니다. 유리나 투명한 상품은 윤곽과 불투명한 부분만 "
+        "정확하고, 속은 대개 실제보다 불투명하게 나옵니다.",
+        "Green adds to the product, red erases. Circle the product in blue to look "
+        "for it only there. Glass and other see-through products keep their outline "
+        "and opaque parts; their body usually comes out more opaque than it is.",
+    ),
+    "fix_apply": ("누끼에 적용", "Apply to the cutout"),
+    "fix_clear": ("처음대로", "Start over"),
 }
 LANGUAGES = {"한국어": "ko", "English": "en"}
 
@@ -885,14 +899,6 @@ def original_view(photo: str | None) -> Image.Image | None:
 # Fixing the cutout: the seller paints on a copy of the photo. Green keeps,
 # red removes, a blue outline marks the box the product is in.
 FIX_COLOURS = {"add": "#22C55E", "erase": "#EF4444", "box": "#3B82F6"}
-FIX_HELP = (
-    "초록 브러시는 상품에 더하고, 빨강은 지웁니다. 파랑으로 상품 둘레를 그리면 "
-    "그 안에서만 상품을 찾습니다. 유리나 투명한 상품은 윤곽과 불투명한 부분만 "
-    "정확하고, 속은 대개 실제보다 불투명하게 나옵니다.\n\n"
-    "Green adds to the product, red erases. Circle the product in blue to look "
-    "for it only there. Glass and other see-through products keep their outline "
-    "and opaque parts; their body usually comes out more opaque than it is."
-)
 
 
 def cutout_fix_canvas(photo: str | None) -> Image.Image | None:
@@ -976,31 +982,95 @@ def scene_from_gallery(event: gr.SelectData) -> str:
     return presets.list_presets()[event.index].id
 
 
-def switch_language(choice: str) -> list[Any]:
+def switch_language(choice: str, notice: str = "") -> list[Any]:
+    """Every label, caption, placeholder and choice in the chosen language.
+
+    The order is that of the language switch's outputs in :func:`build_demo`.
+    A notice already shown keeps only its English lines in English.
+    """
     language = LANGUAGES.get(choice, "ko")
-    labels = [
-        "photo",
-        "original",
-        "scene",
-        "prompt",
-        "target",
-        "scale",
-        "offset_x",
-        "offset_y",
-        "shadow",
-        "reflection",
-        "seed",
-        "new_cutout",
-        "color",
-        "result",
+
+    def label(key: str, **more: Any) -> Any:
+        return gr.update(label=text(key, language), **more)
+
+    def value(key: str) -> Any:
+        return gr.update(value=text(key, language))
+
+    adjust_keys = ("scale", "offset_x", "offset_y", "shadow", "reflection", "seed")
+    return [
+        language,
+        value("title"),
+        label("photo"),
+        label("original"),
+        label("scene", value=scene_thumbnails(language)),
+        label("prompt", placeholder=text("prompt_hint", language)),
+        label("target", choices=target_choices(language)),
+        *(label(key) for key in adjust_keys),
+        label("new_cutout"),
+        label("color"),
+        label("result"),
+        value("make_final"),
+        value("cutout"),
+        label("download"),
+        label("samples"),
+        label("suggestions"),
+        label("adjust"),
+        label("fix"),
+        value("fix_help"),
+        value("fix_apply"),
+        value("fix_clear"),
+        label("language_picker"),
+        gr.update(value=notice_in(notice or "", language)),
     ]
-    updates: list[Any] = [language, gr.update(value=text("title", language))]
-    updates += [gr.update(label=text(key, language)) for key in labels]
-    updates += [
-        gr.update(value=text(key, language)) for key in ("make_final", "cutout")
-    ]
-    updates.append(gr.update(label=text("download", language)))
-    return updates
+
+
+# Gradio's own words on the page (the upload area, the footer, toasts) follow
+# its locale, which it takes from the browser. The language switch sets that
+# locale too, through the same call Gradio's settings panel makes. Gradio does
+# not export it under a fixed address, so the script finds the loaded module
+# that exports it; should a Gradio release rename it, only Gradio's own words
+# stay in the browser's language (the browser test for English catches that).
+GRADIO_LOCALE_JS = """
+(choice, ...rest) => {
+    const locale = choice === "English" ? "en" : "ko";
+    const urls = performance.getEntriesByType("resource").map((entry) => entry.name)
+        .filter((url) => /\\/assets\\/core-[\\w-]+\\.js$/.test(url));
+    for (const url of urls) {
+        import(url).then((module) => {
+            if (typeof module.changeLocale === "function") {
+                module.changeLocale(locale);
+            }
+        }).catch(() => {});
+    }
+    return [choice, ...rest];
+}
+"""
+
+
+def preview_notes(
+    photo: str | None,
+    look_json: str,
+    language: str = "ko",
+    request: gr.Request | None = None,
+) -> str:
+    """The notes under the prompt again, in the page's language."""
+    if not photo:
+        return ""
+    try:
+        return preview_photo(photo, look_json, language, request)[1]
+    except gr.Error:
+        # The preview itself already told the seller what went wrong.
+        return ""
+
+
+def notice_in(notice: str, language: str) -> str:
+    """A notice in the page's language: in English, its lines without Korean."""
+    from lite_app.words.protect import has_hangul
+
+    if language != "en":
+        return notice
+    lines = [line for line in notice.splitlines() if not has_hangul(line)]
+    return "\n".join(lines).strip()
 
 
 def switch_recipe_language(
@@ -1044,13 +1114,21 @@ def sample_photos() -> list[list[str]]:
     return [[str(path)] for path in sorted(folder.glob("*.jpg"))]
 
 
-def scene_thumbnails() -> list[tuple[str, str]]:
+def scene_thumbnails(language: str = "ko") -> list[tuple[str, str]]:
+    """Each scene's thumbnail with its name in the page's language."""
     return [
-        (str(presets.thumbnail_path(p.id)), p.name_ko) for p in presets.list_presets()
+        (
+            str(presets.thumbnail_path(p.id)),
+            p.name_en if language == "en" else p.name_ko,
+        )
+        for p in presets.list_presets()
     ]
 
 
-def target_choices() -> list[tuple[str, str]]:
+def target_choices(language: str = "ko") -> list[tuple[str, str]]:
+    """Marketplaces as (label, id); the Korean label names it in English too."""
+    if language == "en":
+        return [(t.label_en, t.name) for t in TARGETS.values()]
     return [(f"{t.label_ko} ({t.label_en})", t.name) for t in TARGETS.values()]
 
 
@@ -1091,7 +1169,11 @@ def build_demo() -> gr.Blocks:
                 # their Hugging Face account instead of an anonymous id.
                 gr.LoginButton(scale=0)
             language_choice = gr.Radio(
-                list(LANGUAGES), value="한국어", label="언어 / Language", scale=0
+                list(LANGUAGES),
+                value="한국어",
+                label=text("language_picker"),
+                scale=0,
+                elem_id="language",
             )
         notice = gr.Markdown(line_breaks=True, elem_id="notice")
         with gr.Row():
@@ -1100,11 +1182,11 @@ def build_demo() -> gr.Blocks:
                 original_image = gr.Image(
                     label=text("original"), interactive=False, height=220
                 )
-                gr.Examples(
+                samples = gr.Examples(
                     sample_photos(), inputs=[photo_input], label=text("samples")
                 )
-                with gr.Accordion("누끼 다듬기 / Fix the cutout", open=False):
-                    gr.Markdown(FIX_HELP)
+                with gr.Accordion(text("fix"), open=False) as fix_box:
+                    fix_help = gr.Markdown(text("fix_help"))
                     fix_editor = gr.ImageEditor(
                         type="numpy",
                         sources=(),
@@ -1123,10 +1205,10 @@ def build_demo() -> gr.Blocks:
                     )
                     with gr.Row():
                         fix_apply_button = gr.Button(
-                            "누끼에 적용 / Apply", elem_id="cutout-fix-apply"
+                            text("fix_apply"), elem_id="cutout-fix-apply"
                         )
                         fix_clear_button = gr.Button(
-                            "처음대로 / Start over", elem_id="cutout-fix-clear"
+                            text("fix_clear"), elem_id="cutout-fix-clear"
                         )
             with gr.Column(scale=1):
                 scene_gallery = gr.Gallery(
@@ -1167,7 +1249,7 @@ def build_demo() -> gr.Blocks:
                     allow_custom_value=True,
                 )
                 # The sliders span every value a look (and so a recipe) may hold.
-                with gr.Accordion(text("adjust"), open=False):
+                with gr.Accordion(text("adjust"), open=False) as adjust_box:
                     scale_input = gr.Slider(
                         *RANGES["scale"], 0.75, step=0.01, label=text("scale")
                     )
@@ -1361,7 +1443,7 @@ def build_demo() -> gr.Blocks:
         )
         language_choice.change(
             switch_language,
-            language_choice,
+            [language_choice, notice],
             [
                 language,
                 title,
@@ -1382,9 +1464,25 @@ def build_demo() -> gr.Blocks:
                 final_button,
                 cutout_button,
                 download_button,
+                samples.dataset,
+                prompt_suggestions,
+                adjust_box,
+                fix_box,
+                fix_help,
+                fix_apply_button,
+                fix_clear_button,
+                language_choice,
+                notice,
             ],
             queue=False,
             api_visibility="private",
+            js=GRADIO_LOCALE_JS,
+        ).then(
+            preview_notes,
+            edit_inputs,
+            prompt_note,
+            api_visibility="private",
+            **limits,
         )
 
         # Visitors, credits and recipes. Whatever sets the look from outside

@@ -7,6 +7,7 @@ stay cheap on a small machine.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -200,3 +201,58 @@ def images_left(page) -> int:
     label.get_by_text("남은 이미지").first.wait_for(timeout=30_000)
     text = label.inner_text()
     return int(text.split("남은 이미지", 1)[1].split("장", 1)[0].strip())
+
+
+# What the English page may still show in Korean: the language picker's own
+# "한국어" (so a Korean seller can switch back), the seller's data (recipe
+# names in the gallery), and Gradio's words inside the upload area, which
+# Gradio writes once in the browser's language when the page opens.
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+PAGE_WORDS_JS = """() => {
+    const skip = '#recipe-gallery, [data-testid="upload-text"]';
+    const shown = (element) => element.closest(skip) === null
+        && element.getClientRects().length > 0
+        && getComputedStyle(element).visibility !== 'hidden';
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        const text = node.textContent.trim();
+        if (text && node.parentElement && shown(node.parentElement)) {
+            found.push(text);
+        }
+    }
+    for (const element of document.querySelectorAll(
+            '[placeholder], [aria-label], [title], img[alt]')) {
+        if (!shown(element)) continue;
+        for (const name of ['placeholder', 'aria-label', 'title', 'alt']) {
+            const value = element.getAttribute(name);
+            if (value) found.push(value);
+        }
+    }
+    return found;
+}"""
+
+
+def korean_words_on(page) -> list[str]:
+    words = page.evaluate(PAGE_WORDS_JS)
+    return [word for word in words if HANGUL.search(word) and word != "한국어"]
+
+
+def test_the_english_page_shows_no_korean_outside_the_sellers_data(page, app):
+    open_app(page, app)
+    page.locator("#language").get_by_text("English", exact=True).click()
+    page.get_by_text("Make the full-size image").first.wait_for(timeout=30_000)
+    page.locator("#scenes").get_by_text("Cloudy sky").wait_for(timeout=30_000)
+    page.get_by_text("images left").first.wait_for(timeout=30_000)
+    for accordion in page.locator("button.label-wrap").all():
+        accordion.click()
+    page.get_by_text("Product size").first.wait_for(state="visible")
+    prompt = page.locator("#prompt textarea, #prompt input").first
+    assert prompt.get_attribute("placeholder") == "e.g. on a marble table"
+    assert korean_words_on(page) == []
+
+    page.locator("#target input").click()
+    options = [option.inner_text() for option in page.get_by_role("option").all()]
+    assert "Kakao tall" in options
+    assert [option for option in options if HANGUL.search(option)] == []
