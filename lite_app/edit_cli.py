@@ -219,12 +219,29 @@ def _look_or_exit(args: argparse.Namespace) -> Look | None:
     from lite_app.recipes import RecipeInvalid, RecipeNotFound
 
     try:
-        look = look_from_args(args)
+        look = look_from_args(_readable_prompt(args))
         check_look(look)
         return look
     except (LookInvalid, RecipeInvalid, RecipeNotFound) as error:
         print(error.user_message(), file=sys.stderr)
         return None
+
+
+def _readable_prompt(args: argparse.Namespace) -> argparse.Namespace:
+    """The options with ``--prompt`` cut to what the words module reads.
+
+    A look holds at most that much, so a longer prompt is cut here, with the
+    words module's note on stderr, instead of refusing the whole edit.
+    """
+    if not getattr(args, "prompt", None):
+        return args
+    from lite_app.words.bounds import bound_text
+
+    bounded = bound_text(args.prompt.strip())
+    if not bounded.cut:
+        return args
+    print(f"{bounded.note_ko} / {bounded.note_en}", file=sys.stderr)
+    return argparse.Namespace(**{**vars(args), "prompt": bounded.text})
 
 
 def _output_path(output: Path | None, filename: str, default_dir: Path) -> Path:

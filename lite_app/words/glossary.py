@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from lite_app.config import settings
+from lite_app.words.bounds import bound_text
 from lite_app.words.protect import PROTECTED, join_words
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ MODIFIER_ENDINGS = frozenset(
     "는데 같은 다운 색 해요 하고요".split()
 )
 ENDINGS = PARTICLES | MODIFIER_ENDINGS
+# No ending, alone or a describing ending with a particle, is longer than this.
+LONGEST_ENDING = max(map(len, MODIFIER_ENDINGS)) + max(map(len, PARTICLES))
 # After an unknown word only these one-letter endings are surely particles;
 # others (이, 과, 한...) may just as well be the word's last syllable.
 CLEAR_PARTICLES = frozenset("을 를 가 에 의 와 도 은 는".split())
@@ -92,6 +97,8 @@ _TOKENS = re.compile(
 
 def is_ending(letters: str) -> bool:
     """An ending, or a describing ending and a particle (색과, 적인데)."""
+    if len(letters) > LONGEST_ENDING:
+        return False
     if letters in ENDINGS:
         return True
     return any(
@@ -102,14 +109,44 @@ def is_ending(letters: str) -> bool:
 
 @dataclass(frozen=True)
 class Glossary:
-    """Korean words (spaces removed) with their English and category."""
+    """Korean words (spaces removed) with their English and category.
+
+    ``trie`` holds the same words letter by letter (``WORD_END`` marks where
+    one ends), so the words starting at a position are found in one walk.
+    """
 
     english: dict[str, str]
     category: dict[str, str]
     longest: int
+    trie: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.english)
+
+    def word_ends(self, letters: str, start: int) -> list[int]:
+        """Where the glossary words that start at ``letters[start]`` end."""
+        ends: list[int] = []
+        node = self.trie
+        for position in range(start, min(len(letters), start + self.longest)):
+            node = node.get(letters[position])
+            if node is None:
+                break
+            if WORD_END in node:
+                ends.append(position + 1)
+        return ends
+
+
+WORD_END = ""
+
+
+def _trie(words: Iterable[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[WORD_END] = True
+    return root
 
 
 @dataclass(frozen=True)
@@ -149,14 +186,19 @@ def _load(path: Path) -> Glossary:
             english[key] = meaning
             category[key] = name
     logger.debug("glossary loaded: %d words", len(english))
-    return Glossary(english, category, max(map(len, english), default=1))
+    longest = max(map(len, english), default=1)
+    return Glossary(english, category, longest, _trie(english))
 
 
 def glossary_translate(
     text: str, glossary: Glossary | None = None
 ) -> GlossaryTranslation:
-    """Word-for-word English for ``text``; unknown Korean words are reported."""
+    """Word-for-word English for ``text``; unknown Korean words are reported.
+
+    Only the first ``bounds.MAX_TEXT_CHARS`` characters are read.
+    """
     glossary = glossary or load_glossary()
+    text = bound_text(text).text
     tokens: list[tuple[str, str]] = []  # (english, role)
     unknown: list[str] = []
     known: list[tuple[str, str]] = []
@@ -246,17 +288,12 @@ def _best_cuts(
         unknown_cost, pieces = cost[start + 1]
         best = ((unknown_cost + 1, pieces + 1), ("unknown", start + 1))
         end = word_end[start]
-        if start > 0:
+        if 0 < start and end - start <= LONGEST_ENDING:
             if is_ending(letters[start:end]):
                 candidate = (cost[end][0], cost[end][1] + 1)
                 best = min(best, (candidate, ("ending", end)))
-        longest = min(glossary.longest, size - start)
-        for length in range(longest, 0, -1):
-            stop = start + length
-            key = letters[start:stop]
-            if key in glossary.english and _fits(
-                letters, start, stop, word_start, word_end, glossary
-            ):
+        for stop in glossary.word_ends(letters, start):
+            if _fits(letters, start, stop, word_start, word_end, glossary):
                 candidate = (cost[stop][0], cost[stop][1] + 1)
                 best = min(best, (candidate, ("word", stop)))
         cost[start], choice[start] = best
@@ -278,16 +315,15 @@ def _fits(
     so 안 (in) is not found inside 안경.
     """
     last_word_end = word_end[stop - 1]
-    rest = letters[stop:last_word_end]
+    rest = letters[stop:last_word_end] if last_word_end - stop <= LONGEST_ENDING else ""
+    closes = stop == last_word_end or (rest != "" and is_ending(rest))
     if last_word_end != word_end[start]:
-        return start == word_start[start] and (not rest or is_ending(rest))
-    if stop - start > 1:
-        return True
-    if not rest or is_ending(rest):
+        return start == word_start[start] and closes
+    if stop - start > 1 or closes:
         return True
     return any(
-        letters[stop : stop + length] in glossary.english
-        for length in range(2, min(glossary.longest, len(rest)) + 1)
+        2 <= end - stop and end <= last_word_end
+        for end in glossary.word_ends(letters, stop)
     )
 
 

@@ -225,8 +225,13 @@ class SceneMatch:
 
 @dataclass
 class _Found:
-    """What a prompt's words matched, in text order."""
+    """What a prompt's words matched, in text order.
 
+    ``starts`` lists where each word occurs, so a phrase is looked for only
+    where its first word is, not at every position.
+    """
+
+    starts: dict[str, list[int]] = field(default_factory=dict)
     scores: dict[str, int] = field(default_factory=dict)
     first_seen: dict[str, int] = field(default_factory=dict)
     labels: list[tuple[str, str, str]] = field(default_factory=list)  # ko, en, scene
@@ -284,6 +289,8 @@ def _phrase(words: str) -> list[str]:
 
 def _find(words: list[str]) -> _Found:
     found = _Found()
+    for position, word in enumerate(words):
+        found.starts.setdefault(word, []).append(position)
     used = [False] * len(words)
     _find_backdrop_colours(words, used, found)
     for rule in _rules_longest_first():
@@ -306,7 +313,7 @@ def _find_backdrop_colours(words: list[str], used: list[bool], found: _Found) ->
     for name in sorted(COLOURS, key=lambda name: -len(name.split())):
         phrase = _phrase(name)
         for backdrop in BACKDROP_WORDS:
-            for start in _positions(words, [*phrase, backdrop], used):
+            for start in _positions(words, [*phrase, backdrop], used, found):
                 if name in WHITE_TONES:
                     scene = "studio-white"
                 elif name in GRAY_TONES:
@@ -322,7 +329,7 @@ def _find_backdrop_colours(words: list[str], used: list[bool], found: _Found) ->
 
 def _apply_rule(rule: Rule, words: list[str], used: list[bool], found: _Found) -> None:
     phrase = _phrase(rule.words)
-    positions = _positions(words, phrase, used)
+    positions = _positions(words, phrase, used, found)
     if not positions:
         return
     for start in positions:
@@ -340,11 +347,13 @@ def _apply_rule(rule: Rule, words: list[str], used: list[bool], found: _Found) -
         found.labels.append(label)
 
 
-def _positions(words: list[str], phrase: list[str], used: list[bool]) -> list[int]:
+def _positions(
+    words: list[str], phrase: list[str], used: list[bool], found: _Found
+) -> list[int]:
     size = len(phrase)
     return [
         start
-        for start in range(len(words) - size + 1)
+        for start in found.starts.get(phrase[0], ())
         if words[start : start + size] == phrase and not any(used[start : start + size])
     ]
 

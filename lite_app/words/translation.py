@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from lite_app import store
+from lite_app.words.bounds import bound_text
 from lite_app.words.glossary import glossary_translate
 from lite_app.words.papago import PapagoClient, PapagoError, PapagoKeys, papago_keys
 from lite_app.words.protect import (
@@ -62,8 +63,25 @@ class Translation:
 def translate(
     text: str, *, data_dir: Path | None = None, client: PapagoClient | None = None
 ) -> Translation:
-    """The English for a seller's prompt, from the best source available."""
-    text = text.strip()
+    """The English for a seller's prompt, from the best source available.
+
+    Only the first ``bounds.MAX_TEXT_CHARS`` characters are read; the note says
+    so when the text was longer.
+    """
+    bounded = bound_text(text.strip())
+    translation = _translate(bounded.text, data_dir, client)
+    if not bounded.cut:
+        return translation
+    return replace(
+        translation,
+        note_ko=f"{bounded.note_ko} {translation.note_ko}",
+        note_en=f"{bounded.note_en} {translation.note_en}",
+    )
+
+
+def _translate(
+    text: str, data_dir: Path | None, client: PapagoClient | None
+) -> Translation:
     if not has_hangul(text):
         return Translation(text, text, "passthrough", (), *_NOTES["passthrough"])
 
