@@ -1534,8 +1534,8 @@ def build_demo() -> gr.Blocks:
         ).success(show_look_in_controls, look_json, look_controls, **private)
 
         # Generated scenes wait in their own queue and run one at a time,
-        # while cutouts and rendered scenes go on in theirs. The outputs show
-        # the progress bar, so a waiting seller sees the place in the queue.
+        # while cutouts and rendered scenes go on in theirs. The result image
+        # shows the progress bar: first the place in the queue, then the steps.
         generate_input.change(
             show_generation_buttons,
             generate_input,
@@ -1550,6 +1550,7 @@ def build_demo() -> gr.Blocks:
             concurrency_id="generate",
             concurrency_limit=GENERATION_CONCURRENCY,
             show_progress="full",
+            show_progress_on=result_image,
         )
         generation.success(
             show_download_if_made, download_button, download_button, **private

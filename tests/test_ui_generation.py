@@ -218,6 +218,13 @@ def test_controls_carry_the_generation_choice_into_the_look():
         True,
     )
     assert ui.show_generation_buttons(ui.GENERATE_OFF)[0]["visible"] is True
+    choice, generate, cancel = ui.switch_generation_language("English")
+    assert choice["label"] == "Generate the scene"
+    assert [mode for _label, mode in choice["choices"]] == ["off", "backdrop", "around"]
+    assert (generate["value"], cancel["value"]) == (
+        "Generate the full-size image",
+        "Cancel",
+    )
 
 
 # --- through the app -------------------------------------------------------------
