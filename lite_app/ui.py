@@ -325,6 +325,10 @@ def cancel_generation(language: str = "ko", request: gr.Request | None = None) -
 
     The page's cancel button also cancels the event itself, which takes a
     generation still waiting out of the queue. Returns the page's notice.
+
+    Known limitation: a model that is still loading (its first use in the
+    process) cannot be stopped; the cancel takes effect when loading ends,
+    before the first step. Loading the models at start-up would lift this.
     """
     with _RUNNING_LOCK:
         stop = _RUNNING_GENERATIONS.get(_session_of(request))
