@@ -34,7 +34,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from lite_app import credits, limits, recipes, refine, visitors
+from lite_app import credits, limits, memory, recipes, refine, visitors
 from lite_app.config import settings
 from lite_app.editor import PREVIEW_SIDE, Note, Result, edit
 from lite_app.errors import LiteError, LookInvalid
@@ -242,12 +242,21 @@ def _run_edit(
     request: gr.Request | None = None,
     charge_to: str | None = None,
 ) -> Result:
-    """Run one edit; ``charge_to`` pays one image for it, only if it succeeds."""
-    with _page_errors(language):
-        limits.check_edit(limits.client_address(request), charge_to)
-        look = Look.from_json(look_json or "{}")
-        with _charge(charge_to, photo, look):
-            return edit(photo, look, preview=preview, photo_name=_upload_name(photo))
+    """Run one edit; ``charge_to`` pays one image for it, only if it succeeds.
+
+    Afterwards the memory the edit freed goes back to the system (see
+    :mod:`lite_app.memory`), so many edits do not make the server grow.
+    """
+    try:
+        with _page_errors(language):
+            limits.check_edit(limits.client_address(request), charge_to)
+            look = Look.from_json(look_json or "{}")
+            with _charge(charge_to, photo, look):
+                return edit(
+                    photo, look, preview=preview, photo_name=_upload_name(photo)
+                )
+    finally:
+        memory.release_free_memory()
 
 
 @contextlib.contextmanager
