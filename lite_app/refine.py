@@ -57,6 +57,8 @@ FOCUS_MAX_SHARE = 0.25
 FOCUS_PAD = 0.12
 FOCUS_THRESHOLD = 0.25
 BOX_PAD = 0.03
+# With a box, the model sees this share of the box's longer side around it.
+BOX_CONTEXT = 0.2
 # Colour analysis runs at this longer side; decisions are then made per pixel.
 ANALYSIS_SIDE = 360
 # A pixel matches the background within this colour distance (0..255), plus
@@ -124,7 +126,7 @@ def refine(
     region = region_of(box, photo.size)
     crop = photo.crop(region)
 
-    probability, passes = focused_probability(crop, predict)
+    probability, passes = boxed_probability(photo, region, box is not None, predict)
     pixels = np.asarray(crop, np.float32)
     alpha, matches_background = colour_refined(pixels, probability)
     alpha = snap_edges(pixels, alpha)
@@ -156,6 +158,30 @@ def region_of(box: Box | None, size: tuple[int, int]) -> Box:
     if region[2] - region[0] < 8 or region[3] - region[1] < 8:
         return (0, 0, width, height)
     return region
+
+
+def boxed_probability(
+    photo: Image.Image, region: Box, boxed: bool, predict: Predict
+) -> tuple[np.ndarray, int]:
+    """The model's probability over the region.
+
+    A product that fills the model's whole view is often half missed, so with
+    a box the model also looks at the box with some context around it, and a
+    pixel counts as sure as either look is; what lies outside the region is
+    dropped. A box costs a second model pass for that.
+    """
+    if not boxed:
+        return focused_probability(photo.crop(region), predict)
+    x0, y0, x1, y1 = region
+    pad = round(BOX_CONTEXT * max(x1 - x0, y1 - y0))
+    width, height = photo.size
+    context = (max(0, x0 - pad), max(0, y0 - pad))
+    context += (min(width, x1 + pad), min(height, y1 + pad))
+    wide, passes = focused_probability(photo.crop(context), predict)
+    left, top = x0 - context[0], y0 - context[1]
+    wide = wide[top : top + y1 - y0, left : left + x1 - x0]
+    tight, more = focused_probability(photo.crop(region), predict)
+    return np.maximum(wide, tight), passes + more
 
 
 # 2. Focus ---------------------------------------------------------------------

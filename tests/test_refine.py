@@ -7,6 +7,7 @@ import argparse
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -370,3 +371,26 @@ def test_regions_are_labelled_like_scikit_image():
     pairs = {(a, b) for a, b in zip(ours[mask], theirs[mask], strict=True)}
     assert len(pairs) == count
     assert (ours[~mask] == 0).all()
+
+
+def dark_products_on_dark() -> list[tuple[Image.Image, np.ndarray]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import cutout_set
+
+    rng = np.random.default_rng(7)
+    scenes = [cutout_set.make_dark_on_dark(rng, index, 640, 520) for index in (0, 1)]
+    return [
+        (scene.finish(f"dark-{i}", "dark").photo, scene.alpha)
+        for i, scene in enumerate(scenes)
+    ]
+
+
+def test_a_box_hugging_the_product_does_not_lose_parts_of_it():
+    for photo, truth in dark_products_on_dark():
+        rows, cols = np.nonzero(truth >= 0.5)
+        box = (int(cols.min()) - 4, int(rows.min()) - 4)
+        box += (int(cols.max()) + 5, int(rows.max()) + 5)
+        boxed = np.asarray(cutout.cut_out(photo, box=box).mask, np.float32) / 255
+        free = np.asarray(cutout.cut_out(photo).mask, np.float32) / 255
+        assert iou(boxed, truth) >= iou(free, truth) - 0.02
+        assert iou(boxed, truth) > 0.8
