@@ -999,7 +999,9 @@ def switch_language(choice: str, notice: str = "") -> list[Any]:
     """Every label, caption, placeholder and choice in the chosen language.
 
     The order is that of the language switch's outputs in :func:`build_demo`.
-    A notice already shown keeps only its English lines in English.
+    A notice already shown keeps only its English lines in English. A receipt
+    already shown keeps the language it was made in, since the result's notes
+    are not kept beside it; the next image follows the switch.
     """
     language = LANGUAGES.get(choice, "ko")
 
@@ -1037,12 +1039,15 @@ def switch_language(choice: str, notice: str = "") -> list[Any]:
     ]
 
 
-# Gradio's own words on the page (the upload area, the footer, toasts) follow
-# its locale, which it takes from the browser. The language switch sets that
-# locale too, through the same call Gradio's settings panel makes. Gradio does
-# not export it under a fixed address, so the script finds the loaded module
-# that exports it; should a Gradio release rename it, only Gradio's own words
+# Gradio's own words on the page (the footer, the titles of its messages)
+# follow its locale, which it takes from the browser. The language switch sets
+# that locale too, through the same call Gradio's settings panel makes. Gradio
+# does not export it under a fixed address, so the script finds the loaded
+# module that exports it; should a Gradio release rename it, Gradio's words
 # stay in the browser's language (the browser test for English catches that).
+# The words inside Gradio's widgets (the upload area's "drop a file here") are
+# written once, when the page opens, and stay in the browser's language; a
+# Gradio release whose widgets follow a change of locale would lift that.
 GRADIO_LOCALE_JS = """
 (choice, ...rest) => {
     const locale = choice === "English" ? "en" : "ko";
