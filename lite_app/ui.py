@@ -35,6 +35,7 @@ import numpy as np
 from PIL import Image
 
 from lite_app import credits, limits, memory, recipes, refine, visitors
+from lite_app import cutout as cutouts
 from lite_app.config import settings
 from lite_app.editor import PREVIEW_SIDE, Note, Result, edit
 from lite_app.errors import LiteError, LookInvalid
@@ -1594,6 +1595,7 @@ def build_demo() -> gr.Blocks:
 def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
     """Start the server on 127.0.0.1:PORT (0.0.0.0 on a Hugging Face Space)."""
     limits.cap_memory_arenas()
+    cutouts.keep_model_memory_low()
     demo = demo or build_demo()
     on_space = bool(os.environ.get("SPACE_ID"))
     demo.launch(

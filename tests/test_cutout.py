@@ -101,3 +101,40 @@ def test_unknown_cutout_model_without_weights_falls_back_to_u2netp(monkeypatch):
     monkeypatch.setenv("LITE_CUTOUT_MODEL", "isnet-general-use")
     assert cutout.model_name() == "u2netp"
     assert os.environ["LITE_CUTOUT_MODEL"] == "isnet-general-use"
+
+
+MEMORY_PROBE = """
+import sys, threading
+from PIL import Image
+from lite_app import cutout
+if sys.argv[1] == "low":
+    cutout.keep_model_memory_low()
+model = cutout.get_model()
+photo = Image.new("RGB", (320, 320), (200, 40, 40))
+runs = [threading.Thread(target=model.predict, args=(photo,)) for _ in range(2)]
+for run in runs:
+    run.start()
+for run in runs:
+    run.join()
+pages = int(open("/proc/self/statm").read().split()[1])
+print(pages * 4096 // 2**20)
+"""
+
+
+def resident_mb_after_two_runs_at_once(mode: str) -> int:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def test_a_server_gives_the_models_working_memory_back():
+    kept = resident_mb_after_two_runs_at_once("fast")
+    released = resident_mb_after_two_runs_at_once("low")
+    assert released < kept - 100
