@@ -85,7 +85,9 @@ def take(out_dir: Path) -> list[Path]:
 
             page.get_by_text("English", exact=True).click()
             page.get_by_text("One photo in").first.wait_for(timeout=WAIT_MS)
-            page.wait_for_timeout(500)
+            # Every section switches in its own event; wait for the last.
+            page.get_by_text("Generate the scene").first.wait_for(timeout=WAIT_MS)
+            page.wait_for_timeout(1500)
             written.append(shot(page, out_dir / "screenshot-english.png"))
     return written
 
