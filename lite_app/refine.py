@@ -166,9 +166,10 @@ def boxed_probability(
     """The model's probability over the region.
 
     A product that fills the model's whole view is often half missed, so with
-    a box the model also looks at the box with some context around it, and a
-    pixel counts as sure as either look is; what lies outside the region is
-    dropped. A box costs a second model pass for that.
+    a box the model looks twice: at the box, and at the box with some context
+    around it. The surer look of the two is kept (a union would also keep the
+    texture or clutter the wider look picks up); what lies outside the region
+    is dropped. A box costs a second model pass for that.
     """
     if not boxed:
         return focused_probability(photo.crop(region), predict)
@@ -181,7 +182,13 @@ def boxed_probability(
     left, top = x0 - context[0], y0 - context[1]
     wide = wide[top : top + y1 - y0, left : left + x1 - x0]
     tight, more = focused_probability(photo.crop(region), predict)
-    return np.maximum(wide, tight), passes + more
+    chosen = wide if certainty(wide) > certainty(tight) else tight
+    return chosen, passes + more
+
+
+def certainty(probability: np.ndarray) -> float:
+    """How sure a look is overall: 1 when every pixel is 0 or 1."""
+    return float(np.abs(2.0 * probability - 1.0).mean())
 
 
 # 2. Focus ---------------------------------------------------------------------
