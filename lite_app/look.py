@@ -22,6 +22,8 @@ LOOK_VERSION = 1
 GENERATE_MODES = ("", "backdrop", "around")
 MAX_PROMPT_CHARS = 1000
 MAX_LOOK_JSON_BYTES = 64 * 1024
+# A look is a few levels deep (look -> mask_edits -> stroke -> points -> point).
+MAX_NESTING = 8
 # Brush strokes on the mask: how many, how many points each, how wide.
 MAX_MASK_EDITS = 256
 MAX_STROKE_POINTS = 256
@@ -96,6 +98,8 @@ class Look:
         """Validate an outside look and build it; the only way in from outside."""
         if not isinstance(data, dict):
             raise _invalid("must be an object", "룩 형식이 올바르지 않습니다.")
+        if _nesting_depth(data) > MAX_NESTING:
+            raise _invalid("nested too deeply", "룩 데이터가 너무 깊게 겹쳐 있습니다.")
         known = {f.name for f in fields(cls)}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
@@ -174,6 +178,20 @@ def _checked_box(box: Any) -> tuple[int, int, int, int] | None:
     if min(box) < 0 or x1 <= x0 or y1 <= y0:
         raise _invalid("box must have x0<x1 and y0<y1, all >= 0", "상자 좌표 오류")
     return (x0, y0, x1, y1)
+
+
+def _nesting_depth(data: Any) -> int:
+    """How deeply lists and objects nest, counted without recursion."""
+    deepest, waiting = 0, [(data, 1)]
+    while waiting:
+        value, depth = waiting.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, (dict, list)):
+            waiting.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _checked_mask_edits(edits: Any) -> tuple[dict[str, Any], ...]:

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from lite_app import credits, recipes, visitors
-from lite_app.errors import LiteError
+from lite_app.errors import LiteError, LookInvalid
 from lite_app.export import parse_target
 from lite_app.intake import load_photo
 from lite_app.look import MAX_PROMPT_CHARS, Look
@@ -357,3 +357,18 @@ def test_page_links_and_tokens_are_handled_cleanly(data_dir, query, token):
     assert visitors.verify(new_token)
     assert "남은 이미지" in images_left
     assert "Traceback" not in notice
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"scene_params":' + '{"a":' * 500 + "1" + "}" * 500 + "}",
+        '{"mask_edits":' + "[" * 600 + "]" * 600 + "}",
+    ],
+    ids=["objects", "lists"],
+)
+def test_a_deeply_nested_look_is_refused_plainly(text):
+    with pytest.raises(LookInvalid) as refused:
+        Look.from_json(text)
+    assert "nested too deeply" in refused.value.message_en
+    assert "깊게" in refused.value.message_ko
