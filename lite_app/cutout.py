@@ -54,9 +54,15 @@ class Cutout:
     warnings: tuple[tuple[str, str], ...] = ()
 
     def rgba(self) -> Image.Image:
-        """An RGBA image of the whole photo, edge colours cleaned."""
-        rgb = decontaminate(np.asarray(self.photo), np.asarray(self.mask))
-        return Image.fromarray(np.dstack([rgb, np.asarray(self.mask)]), "RGBA")
+        """An RGBA image of the whole photo, edge colours cleaned.
+
+        What is fully transparent is black: the seller's room or table must
+        not come back when someone drops the alpha channel.
+        """
+        mask = np.asarray(self.mask)
+        rgb = decontaminate(np.asarray(self.photo), mask)
+        rgb[mask == 0] = 0
+        return Image.fromarray(np.dstack([rgb, mask]), "RGBA")
 
 
 class _U2netpModel:

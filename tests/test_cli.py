@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import jpeg_bytes, real_photo
 from PIL import Image
@@ -52,6 +53,11 @@ def test_cutout_is_an_rgba_png_the_size_of_the_photo(coffee, tmp_path):
     assert done.returncode == 0, done.stderr
     image = Image.open(out)
     assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (600, 400))
+    pixels = np.asarray(image)
+    hidden = pixels[..., 3] == 0
+    assert hidden.any()
+    # Nothing of the seller's table is left under the transparent pixels.
+    assert pixels[hidden][:, :3].max() == 0
 
 
 def test_batch_goes_on_past_bad_files_and_lists_them(coffee, tmp_path):
