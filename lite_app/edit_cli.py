@@ -10,10 +10,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lite_app.errors import LiteError, LookInvalid
 from lite_app.look import Look
+
+if TYPE_CHECKING:
+    from lite_app.export import Target
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +171,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from lite_app.editor import edit
+    from lite_app.export import parse_target
 
     look = _look_or_exit(args)
     if look is None:
@@ -173,11 +179,21 @@ def run_batch(args: argparse.Namespace) -> int:
     if not args.input_dir.is_dir():
         print(f"폴더가 없습니다 / No such folder: {args.input_dir}", file=sys.stderr)
         return EXIT_USAGE
+    if _same_folder(args.input_dir, args.output_dir):
+        print(
+            "결과 폴더는 사진 폴더와 달라야 합니다. "
+            "다른 폴더를 지정해 주세요 (예: 사진폴더/결과).\n"
+            "The output folder must differ from the photo folder, so results "
+            "are never read back as photos. Give another folder.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     photos = sorted(
         path
         for path in args.input_dir.iterdir()
         if path.is_file() and path.suffix.lower() in PHOTO_SUFFIXES
     )
+    names = output_names([path.name for path in photos], parse_target(look.target))
     args.output_dir.mkdir(parents=True, exist_ok=True)
     failed: list[tuple[Path, str]] = []
     for path in tqdm(photos, desc="photos", unit="photo", file=sys.stderr):
@@ -186,9 +202,43 @@ def run_batch(args: argparse.Namespace) -> int:
         except LiteError as error:
             failed.append((path, error.user_message()))
             continue
-        (args.output_dir / result.filename).write_bytes(result.data)
+        (args.output_dir / names[path.name]).write_bytes(result.data)
     _report_batch(len(photos), failed)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
+
+
+def _same_folder(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return False
+
+
+def output_names(photo_names: list[str], target: Target) -> dict[str, str]:
+    """One output name per photo, none shared, even on case-blind disks.
+
+    A photo keeps the plain name (``a-smartstore.jpg``) unless another photo
+    would get the same one; then its extension goes into the name
+    (``a-jpg-smartstore.jpg``), and a number after that if still shared.
+    Names depend only on the list, so a second run gives the same names.
+    """
+    from lite_app.export import file_name
+
+    plain = {name: file_name(name, target) for name in photo_names}
+    shared = Counter(output.casefold() for output in plain.values())
+    names = {n: o for n, o in plain.items() if shared[o.casefold()] == 1}
+    taken = {output.casefold() for output in names.values()}
+    tail = f"-{target.name}.{target.extension}"
+    for name in sorted(set(photo_names) - set(names)):
+        stem, dot, suffix = name.rpartition(".")
+        head = file_name(f"{stem}-{suffix}.{suffix}" if dot else name, target)
+        head = head.removesuffix(tail)
+        candidate, number = f"{head}{tail}", 2
+        while candidate.casefold() in taken:
+            candidate, number = f"{head}-{number}{tail}", number + 1
+        names[name] = candidate
+        taken.add(candidate.casefold())
+    return names
 
 
 def _report_batch(total: int, failed: list[tuple[Path, str]]) -> None:

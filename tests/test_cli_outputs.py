@@ -1,0 +1,95 @@
+"""Where the command line writes: one file per photo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import jpeg_bytes, png_bytes, synthetic_product
+from PIL import Image
+
+from lite_app.edit_cli import output_names
+from lite_app.export import parse_target
+
+ROOT = Path(__file__).resolve().parent.parent
+COLORS = {"red": (200, 30, 40), "green": (30, 170, 40), "blue": (30, 40, 200)}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lite_app", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def product(color: str) -> Image.Image:
+    return synthetic_product((200, 150), color=COLORS[color])[0]
+
+
+def strongest_channel(path: Path) -> int:
+    """The colour channel that stands out most in the image, 0 red to 2 blue."""
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=np.int32)
+    spread = pixels.max(axis=2) - pixels.min(axis=2)
+    colourful = pixels[spread > 80]
+    return int(np.argmax(colourful.mean(axis=0)))
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("photo") / "bottle.jpg"
+    path.write_bytes(jpeg_bytes(product("red")))
+    return path
+
+
+# --- batch: every photo its own output --------------------------------------------
+
+
+def test_photos_sharing_a_name_each_get_their_own_output(tmp_path):
+    photos = tmp_path / "in"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(jpeg_bytes(product("red")))
+    (photos / "a.png").write_bytes(png_bytes(product("green")))
+    (photos / "A.JPG").write_bytes(jpeg_bytes(product("blue")))
+    (photos / "b.jpg").write_bytes(jpeg_bytes(product("green")))
+    out = tmp_path / "out"
+    done = run_cli("batch", str(photos), str(out), "--target", "200x200")
+    assert done.returncode == 0, done.stderr
+    assert "4/4 done" in done.stderr
+    written = sorted(path.name for path in out.iterdir())
+    assert written == [
+        "A-JPG-200x200.jpg",
+        "a-jpg-2-200x200.jpg",
+        "a-png-200x200.jpg",
+        "b-200x200.jpg",
+    ]
+    assert strongest_channel(out / "A-JPG-200x200.jpg") == 2
+    assert strongest_channel(out / "a-jpg-2-200x200.jpg") == 0
+    assert strongest_channel(out / "a-png-200x200.jpg") == 1
+
+
+def test_output_names_are_unique_even_ignoring_case_and_stable():
+    target = parse_target("smartstore")
+    photos = ["a.jpg", "a.png", "A.JPG", "a-jpg.png", "b.jpg", "c", "c.webp"]
+    names = output_names(photos, target)
+    assert len({name.casefold() for name in names.values()}) == len(photos)
+    assert names["b.jpg"] == "b-smartstore.jpg"
+    assert names["a-jpg.png"] == "a-jpg-smartstore.jpg"
+    assert names["a.png"] == "a-png-smartstore.jpg"
+    assert output_names(list(reversed(photos)), target) == names
+    assert all(name.endswith("-smartstore.jpg") for name in names.values())
+
+
+def test_batch_refuses_to_write_into_the_photo_folder(tmp_path):
+    photos = tmp_path / "in"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(jpeg_bytes(product("red")))
+    done = run_cli("batch", str(photos), str(photos / "." / "..") + "/in")
+    assert done.returncode == 2
+    assert "폴더" in done.stderr and "output folder" in done.stderr
+    assert [path.name for path in photos.iterdir()] == ["a.jpg"]
