@@ -130,7 +130,9 @@ def recipe_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
-    args.output.write_text(text, encoding="utf-8")
+    from lite_app.edit_cli import write_output
+
+    write_output(args.output, text.encode("utf-8"))
     print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 

@@ -8,13 +8,15 @@ these imports gradio, torch or diffusers.
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import logging
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lite_app.errors import LiteError, LookInvalid
+from lite_app.errors import ExportFailed, LiteError, LookInvalid
 from lite_app.look import Look
 
 if TYPE_CHECKING:
@@ -144,7 +146,7 @@ def run_edit(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     result = edit(args.photo, look, photo_name=args.photo.name, download_weights=True)
     output = _output_path(args.output, result.filename, args.photo.parent)
-    output.write_bytes(result.data)
+    write_output(output, result.data)
     for note in result.notes:
         print(f"{note.ko} / {note.en}", file=sys.stderr)
     print(output)
@@ -159,8 +161,9 @@ def run_cutout(args: argparse.Namespace) -> int:
     alpha = photo.image.getchannel("A") if photo.has_alpha else None
     box = tuple(args.box) if args.box else None
     cutout = cut_out(photo.image, alpha=alpha, download=True, box=box)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    cutout.rgba().save(args.output, "PNG")
+    buffer = io.BytesIO()
+    cutout.rgba().save(buffer, "PNG")
+    write_output(args.output, buffer.getvalue())
     for ko, en in cutout.warnings:
         print(f"{ko} / {en}", file=sys.stderr)
     print(args.output)
@@ -194,15 +197,14 @@ def run_batch(args: argparse.Namespace) -> int:
         if path.is_file() and path.suffix.lower() in PHOTO_SUFFIXES
     )
     names = output_names([path.name for path in photos], parse_target(look.target))
-    args.output_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(args.output_dir)
     failed: list[tuple[Path, str]] = []
     for path in tqdm(photos, desc="photos", unit="photo", file=sys.stderr):
         try:
             result = edit(path, look, photo_name=path.name, download_weights=True)
+            write_output(args.output_dir / names[path.name], result.data)
         except LiteError as error:
             failed.append((path, error.user_message()))
-            continue
-        (args.output_dir / names[path.name]).write_bytes(result.data)
     _report_batch(len(photos), failed)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
 
@@ -299,5 +301,52 @@ def _output_path(output: Path | None, filename: str, default_dir: Path) -> Path:
         return default_dir / filename
     if output.is_dir():
         return output / filename
-    output.parent.mkdir(parents=True, exist_ok=True)
     return output
+
+
+# Why a file could not be written, in words a seller can act on.
+_WRITE_REASONS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("저장 공간이 가득 찼습니다.", "The disk is full."),
+    errno.EDQUOT: ("저장 공간이 가득 찼습니다.", "The disk is full."),
+    errno.ENOTDIR: (
+        "경로의 일부가 폴더가 아니라 파일입니다.",
+        "Part of the path is a file, not a folder.",
+    ),
+    errno.EEXIST: (
+        "경로의 일부가 폴더가 아니라 파일입니다.",
+        "Part of the path is a file, not a folder.",
+    ),
+    errno.EISDIR: ("그 이름의 폴더가 이미 있습니다.", "A folder has that name."),
+    errno.EACCES: ("그 위치에 쓸 권한이 없습니다.", "No permission to write there."),
+    errno.EPERM: ("그 위치에 쓸 권한이 없습니다.", "No permission to write there."),
+    errno.EROFS: ("읽기 전용 위치입니다.", "That place is read-only."),
+    errno.ENOENT: ("그 위치에 만들 수 없습니다.", "Nothing can be created there."),
+}
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the person asked for, making its folder; plain words if not."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as error:
+        raise _not_saved(path, error) from error
+
+
+def make_folder(folder: Path) -> None:
+    """Make the folder an output goes into; plain words if it cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _not_saved(folder, error) from error
+
+
+def _not_saved(path: Path, error: OSError) -> ExportFailed:
+    reason_ko, reason_en = _WRITE_REASONS.get(
+        error.errno or 0, ("파일을 쓸 수 없습니다.", "The file cannot be written.")
+    )
+    return ExportFailed(
+        f"파일을 저장하지 못했습니다 ({path}). {reason_ko}",
+        f"Could not save the file ({path}). {reason_en}",
+        errno=error.errno,
+    )

@@ -1,4 +1,4 @@
-"""Where the command line writes: one file per photo."""
+"""Where the command line writes: one file per photo, plain errors."""
 
 from __future__ import annotations
 
@@ -93,3 +93,69 @@ def test_batch_refuses_to_write_into_the_photo_folder(tmp_path):
     assert done.returncode == 2
     assert "폴더" in done.stderr and "output folder" in done.stderr
     assert [path.name for path in photos.iterdir()] == ["a.jpg"]
+
+
+def test_batch_into_a_file_is_a_plain_error(tmp_path):
+    photos = tmp_path / "in"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(jpeg_bytes(product("red")))
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    done = run_cli("batch", str(photos), str(blocker / "out"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "Part of the path is a file" in done.stderr
+
+
+# --- writing errors in plain words ------------------------------------------------
+
+
+def test_edit_into_a_path_through_a_file_is_a_plain_error(photo, tmp_path):
+    blocker = tmp_path / "existing_file"
+    blocker.write_text("x")
+    done = run_cli("edit", str(photo), "-o", str(blocker / "x.jpg"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "저장하지 못했습니다" in done.stderr
+    assert "Could not save the file" in done.stderr and "x.jpg" in done.stderr
+    assert blocker.read_text() == "x"
+
+
+def test_cutout_into_a_path_through_a_file_is_a_plain_error(photo, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = run_cli("cutout", str(photo), "-o", str(blocker / "c.png"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "Part of the path is a file, not a folder." in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_edit_onto_a_full_disk_is_a_plain_error(photo):
+    done = run_cli("edit", str(photo), "-o", "/dev/full")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "The disk is full." in done.stderr and "가득" in done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc")
+def test_recipe_export_where_nothing_can_be_made_is_a_plain_error():
+    from lite_app import recipes
+    from lite_app.look import Look
+
+    recipe = recipes.save(recipes.OPERATOR, "Marble", Look(scene="marble"))
+    done = run_cli("recipe", "export", recipe.id, "-o", "/proc/nope.json")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "nope.json" in done.stderr and "저장하지 못했습니다" in done.stderr
+
+
+def test_recipe_export_writes_the_file_and_its_folder(tmp_path):
+    from lite_app import recipes
+    from lite_app.look import Look
+
+    recipe = recipes.save(recipes.OPERATOR, "Marble", Look(scene="marble"))
+    out = tmp_path / "new" / "marble.json"
+    done = run_cli("recipe", "export", recipe.id, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert recipes.read_file(out.read_bytes())[1] == Look(scene="marble")
