@@ -144,6 +144,8 @@ def run_edit(args: argparse.Namespace) -> int:
     look = _look_or_exit(args)
     if look is None:
         return EXIT_USAGE
+    if _would_replace_photo(args.photo, args.output):
+        return EXIT_USAGE
     result = edit(args.photo, look, photo_name=args.photo.name, download_weights=True)
     output = _output_path(args.output, result.filename, args.photo.parent)
     write_output(output, result.data)
@@ -157,6 +159,8 @@ def run_cutout(args: argparse.Namespace) -> int:
     from lite_app.cutout import cut_out
     from lite_app.intake import load_photo
 
+    if _would_replace_photo(args.photo, args.output):
+        return EXIT_USAGE
     photo = load_photo(args.photo)
     alpha = photo.image.getchannel("A") if photo.has_alpha else None
     box = tuple(args.box) if args.box else None
@@ -168,6 +172,27 @@ def run_cutout(args: argparse.Namespace) -> int:
         print(f"{ko} / {en}", file=sys.stderr)
     print(args.output)
     return EXIT_OK
+
+
+def _would_replace_photo(photo: Path, output: Path | None) -> bool:
+    """True, with a message, when the output file is the photo itself."""
+    if output is None or output.is_dir() or not _same_file(photo, output):
+        return False
+    print(
+        "결과를 원본 사진 위에 저장할 수 없습니다. 다른 파일 이름을 지정해 주세요.\n"
+        "The result would replace the original photo. Give another file name.",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        if first.exists() and second.exists():
+            return first.samefile(second)
+        return first.resolve() == second.resolve()
+    except OSError:
+        return False
 
 
 def run_batch(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Where the command line writes: one file per photo, plain errors."""
+"""Where the command line writes: one file per photo, plain errors, originals kept."""
 
 from __future__ import annotations
 
@@ -159,3 +159,20 @@ def test_recipe_export_writes_the_file_and_its_folder(tmp_path):
     done = run_cli("recipe", "export", recipe.id, "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert recipes.read_file(out.read_bytes())[1] == Look(scene="marble")
+
+
+# --- the original photo stays ------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["edit", "cutout"])
+def test_writing_over_the_photo_itself_is_refused(tmp_path, command):
+    original = tmp_path / "same.jpg"
+    original.write_bytes(jpeg_bytes(product("red")))
+    before = original.read_bytes()
+    other_spelling = tmp_path / "sub" / ".." / "same.jpg"
+    (tmp_path / "sub").mkdir()
+    for output in (original, other_spelling):
+        done = run_cli(command, str(original), "-o", str(output))
+        assert done.returncode == 2
+        assert "원본" in done.stderr and "original photo" in done.stderr
+    assert original.read_bytes() == before
