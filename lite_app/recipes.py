@@ -348,7 +348,7 @@ def _connection(data_dir: Path | None) -> Iterator[sqlite3.Connection]:
 def _insert(connection: sqlite3.Connection, values: tuple[Any, ...]) -> str:
     """Insert under a fresh random id; ``values`` follow the id in column order."""
     while True:
-        recipe_id = secrets.token_urlsafe(8)
+        recipe_id = new_recipe_id()
         try:
             connection.execute(
                 "INSERT INTO recipes (id, owner, name, look, thumbnail, parent_id,"
@@ -360,6 +360,18 @@ def _insert(connection: sqlite3.Connection, values: tuple[Any, ...]) -> str:
             if _exists(connection, recipe_id):
                 continue
             raise
+
+
+def new_recipe_id() -> str:
+    """A random id that never starts with "-", so a command line reads it as an id.
+
+    Ids saved before this rule may still start with "-"; they stay valid, and
+    the command line takes them after ``--`` or as ``--recipe=ID``.
+    """
+    while True:
+        recipe_id = secrets.token_urlsafe(8)
+        if not recipe_id.startswith("-"):
+            return recipe_id
 
 
 def _owner_update(
