@@ -230,7 +230,7 @@ def test_recipe_import_names_a_bare_look_after_its_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = tmp_path / "winter-sale.json"
-    path.write_text(Look(scene="snow").to_json())
+    path.write_text(Look(scene="sunset").to_json())
     code, out, _ = run(capsys, "recipe", "import", str(path), "--public")
     assert code == 0
     imported = recipes.get(out.split()[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from conftest import jpeg_bytes, synthetic_product
 from PIL import Image
 
 from lite_app import cli, recipes, store
+from lite_app.errors import LookInvalid
 from lite_app.look import Look
 
 OLD_DASH_ID = "-FFoPaZ5orU"
@@ -67,3 +69,47 @@ def test_an_old_id_with_a_dash_still_opens(
     image = Image.open(output).convert("RGB")
     assert image.size == (120, 90)
     assert image.getpixel((2, 2)) == pytest.approx((0, 200, 0), abs=6)
+
+
+# --- only looks the editor can use are saved -------------------------------------
+
+UNUSABLE = [
+    ({"scene": "nope"}, "There is no scene called 'nope'"),
+    ({"scene": "solid", "scene_params": {"color": "banana"}}, "colour code"),
+    ({"target": "moon"}, "Unknown target"),
+]
+
+
+@pytest.mark.parametrize(("look", "message"), UNUSABLE)
+def test_saving_a_look_the_editor_refuses_is_refused(look: dict, message: str) -> None:
+    with pytest.raises(LookInvalid) as refused:
+        recipes.save(recipes.OPERATOR, "broken", Look.from_dict(look))
+    assert message in refused.value.message_en and refused.value.message_ko
+    assert recipes.all_recipes() == []
+
+
+def test_importing_a_recipe_with_a_missing_scene_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "nope.json"
+    path.write_text(json.dumps({"name": "nope", "look": {"scene": "nope"}}))
+    code, out, err = run(capsys, "recipe", "import", str(path))
+    assert code == 1 and out == ""
+    assert "없는 장면입니다" in err and "There is no scene called 'nope'" in err
+    assert recipes.all_recipes() == []
+
+
+def test_the_web_save_refuses_a_missing_scene_in_the_visitors_language() -> None:
+    import gradio as gr
+
+    from lite_app import ui
+
+    with pytest.raises(gr.Error) as refused:
+        ui.save_recipe("nope", json.dumps({"scene": "nope"}), False, "", None, "", "en")
+    assert "There is no scene called 'nope'" in str(refused.value.message)
+    assert recipes.all_recipes() == []
+    link, recipe_id, _ = ui.save_recipe(
+        "ok", json.dumps({"scene": "sunset"}), False, "", None, "", "en"
+    )
+    assert link.endswith(f"/?recipe={recipe_id}")
+    assert recipes.load(recipe_id).scene == "sunset"

@@ -158,11 +158,11 @@ def test_saving_a_changed_recipe_makes_a_child(
     owner: str, stranger: str, look: Look
 ) -> None:
     original = recipes.save(owner, "original", look, now=NOW)
-    changed = recipes.load(original.id).with_changes(scene="wood", seed=7)
+    changed = recipes.load(original.id).with_changes(scene="wood-table", seed=7)
     child = recipes.save(stranger, "my version", changed, parent_id=original.id)
     assert child.parent_id == original.id and child.id != original.id
     assert child.owner == stranger
-    assert recipes.load(child.id).scene == "wood"
+    assert recipes.load(child.id).scene == "wood-table"
     untouched = recipes.get(original.id)
     assert untouched.look == look and untouched.updated_at == NOW
 
