@@ -72,7 +72,8 @@ def generate_scene(
             placed = place(cutout, made.image.size, placement, None)
             image = compose(made.image, placed, placement)
     except GenerationUnavailable as error:
-        logger.warning("scene generation unavailable, using %s", choice.scene_id)
+        # The generator logged the failure; the fallback itself is no news.
+        logger.info("scene generation unavailable, using %s", choice.scene_id)
         return GeneratedOutcome(None, (_fallback_note(error, choice.scene_id),))
     notes = (_truncated_note(),) if made.truncated else ()
     return GeneratedOutcome(image, notes)

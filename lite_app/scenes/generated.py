@@ -22,10 +22,15 @@ Known limitation: the pipeline runs at the requested size (capped at
 so a 512 px model asked for 1000 px may repeat things in the scene. Generating
 at the model's own size and upscaling would lift this.
 
+A failed load or run logs one warning line with the reason; the traceback is
+logged at debug level. With HF_HUB_OFFLINE=1 a hub id that is not in the local
+cache fails at once, before torch and diffusers are imported.
+
 Known limitation: with the hub left online on a machine without network, the
 first load of a hub id that is not cached spends about 25 s in the hub
-client's retries before it fails. Setting HF_HUB_OFFLINE=1 there makes it
-fail at once; a failure is remembered until the model setting changes.
+client's own retries (each logged by it) before it fails. Setting
+HF_HUB_OFFLINE=1 there makes it fail at once; a failure is remembered until the
+model setting changes.
 """
 
 from __future__ import annotations
@@ -290,6 +295,8 @@ def _loaded(kind: str) -> _Loaded:
         try:
             loaded = _load(kind, model)
         except GenerationUnavailable as error:
+            reason = error.context.get("reason", "")
+            logger.warning("The %s model %r is unavailable: %s", kind, model, reason)
             _FAILURES[kind] = _Failure(model, error)
             raise
         _FAILURES.pop(kind, None)
@@ -303,6 +310,8 @@ def _load(kind: str, model: str) -> _Loaded:
     folder = _local_folder(model)
     if folder is None and _looks_like_path(model):
         raise _unavailable(kind, model, "the model folder does not exist")
+    if folder is None and _hub_offline() and not _in_hub_cache(model):
+        raise _unavailable(kind, model, "the hub is offline and the model not cached")
 
     try:
         import torch
@@ -326,8 +335,8 @@ def _load(kind: str, model: str) -> _Loaded:
         pipe = pipe.to(device)
         pipe.set_progress_bar_config(disable=True)
     except Exception as error:
-        logger.warning("Loading %s model %s failed", kind, model, exc_info=True)
-        raise _unavailable(kind, model, f"{type(error).__name__}: {error}") from error
+        logger.debug("Loading %s model %s failed", kind, model, exc_info=True)
+        raise _unavailable(kind, model, _short_reason(error)) from error
 
     sampling = sampling_for(model, pipe.scheduler)
     logger.info(
@@ -404,6 +413,15 @@ def _unavailable(kind: str, model: str, reason: str) -> GenerationUnavailable:
     )
 
 
+def _short_reason(error: BaseException, limit: int = 200) -> str:
+    """The error's kind and the first line of its message, for one log line."""
+    lines = str(error).strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > limit:
+        first = first[: limit - 3] + "..."
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
 def _copy(error: GenerationUnavailable) -> GenerationUnavailable:
     return GenerationUnavailable(error.message_ko, error.message_en, **error.context)
 
@@ -453,14 +471,16 @@ def _call_pipeline(
     except LiteError:
         raise
     except Exception as error:
-        logger.warning("Generation with %s failed", loaded.model, exc_info=True)
+        reason = _short_reason(error)
+        logger.warning("Generation with %s failed: %s", loaded.model, reason)
+        logger.debug("Generation with %s failed", loaded.model, exc_info=True)
         if loaded.device == "cuda":
             torch.cuda.empty_cache()  # an out-of-memory step leaves blocks behind
         raise GenerationUnavailable(
             "장면을 생성하지 못했습니다. 메모리가 부족하거나 모델이 응답하지 않습니다.",
             "The scene could not be generated: memory ran out or the model failed.",
             model=loaded.model,
-            reason=f"{type(error).__name__}: {error}",
+            reason=reason,
         ) from error
     return output.images[0].convert("RGB")
 
