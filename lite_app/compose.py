@@ -61,9 +61,21 @@ def scaled_product(
         (1 - 2 * EDGE_MARGIN) * height / box_height,
     )
     size = (max(1, round(box_width * limit)), max(1, round(box_height * limit)))
-    photo = cutout.photo.crop(cutout.bbox).resize(size, Image.Resampling.LANCZOS)
-    mask = cutout.mask.crop(cutout.bbox).resize(size, Image.Resampling.LANCZOS)
+    photo = _resized(cutout.photo.crop(cutout.bbox), size)
+    mask = _resized(cutout.mask.crop(cutout.bbox), size)
     return photo, mask
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Area averaging to shrink, Lanczos to grow (OpenCV, several times PIL's speed)."""
+    import cv2
+
+    if image.size == size:
+        return image.copy()
+    shrinking = size[0] < image.width and size[1] < image.height
+    method = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
+    pixels = cv2.resize(np.asarray(image), size, interpolation=method)
+    return Image.fromarray(pixels, image.mode)
 
 
 def place(

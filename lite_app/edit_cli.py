@@ -139,8 +139,10 @@ def _box(text: str) -> list[int]:
 
 
 def run_edit(args: argparse.Namespace) -> int:
+    from lite_app.cutout import keep_model_memory_low
     from lite_app.editor import edit
 
+    keep_model_memory_low()
     look = _look_or_exit(args)
     if look is None:
         return EXIT_USAGE
@@ -156,9 +158,10 @@ def run_edit(args: argparse.Namespace) -> int:
 
 
 def run_cutout(args: argparse.Namespace) -> int:
-    from lite_app.cutout import cut_out
+    from lite_app.cutout import cut_out, keep_model_memory_low
     from lite_app.intake import load_photo
 
+    keep_model_memory_low()
     if _would_replace_photo(args.photo, args.output):
         return EXIT_USAGE
     photo = load_photo(args.photo)

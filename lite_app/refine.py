@@ -41,7 +41,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -232,9 +231,11 @@ def focus_box(coarse: np.ndarray, size: tuple[int, int]) -> Box | None:
 
 
 def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    image = Image.fromarray(probability.astype(np.float32), "F")
-    resized = image.resize(size, Image.Resampling.BICUBIC)
-    return np.clip(np.asarray(resized, np.float32), 0.0, 1.0)
+    import cv2
+
+    values = np.ascontiguousarray(probability, np.float32)
+    method = cv2.INTER_CUBIC if size[0] >= values.shape[1] else cv2.INTER_AREA
+    return np.clip(cv2.resize(values, size, interpolation=method), 0.0, 1.0)
 
 
 # 3. Colour ----------------------------------------------------------------
@@ -835,6 +836,10 @@ def is_ragged(alpha: np.ndarray, solid: np.ndarray) -> bool:
 
 def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
     """Mean over a (2r+1) square window, edges padded by repeating the edge."""
+    # OpenCV is loaded on first use, after the model's first run: a one-photo
+    # command then never holds both in memory at their peak.
+    import cv2
+
     values = np.ascontiguousarray(values, np.float32)
     height, width = values.shape[:2]
     window = (2 * min(radius, width) + 1, 2 * min(radius, height) + 1)
@@ -911,6 +916,8 @@ def _resize_float(
 
     Shrinking averages areas; growing interpolates between pixel centres.
     """
+    import cv2
+
     values = np.ascontiguousarray(values, np.float32)
     height, width = values.shape[:2]
     x0, y0, x1, y1 = source if source is not None else (0, 0, width, height)
