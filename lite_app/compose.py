@@ -119,16 +119,15 @@ def compose(
     glossy: bool = False,
 ) -> Image.Image:
     """Lay the product over the scene with its shadows (and a reflection)."""
-    canvas = scene.convert("RGB").copy()
+    canvas = scene.convert("RGB")  # a copy: the cached scene stays as it is
     if placement.shadow > 0:
         canvas = _with_shadows(canvas, product, placement.shadow)
     if placement.reflection and glossy:
         canvas = _with_reflection(canvas, product)
-    full_mask = Image.new("L", canvas.size, 0)
-    full_mask.paste(product.mask, product.position)
-    full_photo = canvas.copy()
-    full_photo.paste(product.photo, product.position)
-    return Image.composite(full_photo, canvas, full_mask)
+    # Pasting through the mask blends like a composite: where the mask is 255
+    # the product's pixels land exactly.
+    canvas.paste(product.photo, product.position, product.mask)
+    return canvas
 
 
 def shadow_layer(product: PlacedProduct, canvas_size: tuple[int, int]) -> Image.Image:

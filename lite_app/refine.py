@@ -459,19 +459,21 @@ def background_estimate(
     sure = ~dilate(mask, 3)
     if sure.mean() < 0.05:
         return None
-    weight = sure.astype(np.float32)
-    weighted = pixels * weight[..., None]
+    weight = sure.astype(np.float32)[..., None]
+    # Colour and weight blur together, in one four-channel pass per radius.
+    weighted = np.concatenate([pixels * weight, weight], axis=2)
     colour = np.zeros_like(pixels)
     filled = np.zeros(mask.shape, bool)
     local = None
     side = max(mask.shape)
     radius = 3
     while True:
-        norm = box_mean(weight, radius)
-        mean = box_mean(weighted, radius) / np.maximum(norm[..., None], 1e-6)
+        sums = box_mean(weighted, radius)
+        norm = sums[..., 3]
+        mean = sums[..., :3] / np.maximum(norm[..., None], 1e-6)
         local = mean if local is None else local
         take = ~filled & (norm >= 0.15)
-        colour = np.where(take[..., None], mean, colour)
+        colour[take] = mean[take]
         filled |= take
         if filled.all() or radius >= side:
             break
