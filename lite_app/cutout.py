@@ -282,16 +282,15 @@ def _neighbourhood_colours(
     factor = 2 if min(alpha.shape) >= 8 * radius else 1
     image = np.asarray(Image.fromarray(rgb).reduce(factor), np.float32) / 255.0
     a = np.asarray(Image.fromarray(alpha).reduce(factor), np.float32) / 255.0
-    back, front = (1.0 - a) ** 2, a**2
-    sums = np.concatenate(
-        [image * back[..., None], back[..., None], image * front[..., None]]
-        + [front[..., None]],
-        axis=2,
-    )
-    means = refine.box_mean(sums, max(1, radius // factor))
-    means = refine.sample_at(means, at[0], at[1], alpha.shape)
-    background = means[:, 0:3] / np.maximum(means[:, 3:4], 1e-6)
-    foreground = means[:, 4:7] / np.maximum(means[:, 7:8], 1e-6)
+    sides = []
+    for weight in ((1.0 - a) ** 2, a**2):
+        weighted = np.empty((*a.shape, 4), np.float32)
+        np.multiply(image, weight[..., None], out=weighted[..., :3])
+        weighted[..., 3] = weight
+        means = refine.box_mean(weighted, max(1, radius // factor))
+        means = refine.sample_at(means, at[0], at[1], alpha.shape)
+        sides.append(means[:, :3] / np.maximum(means[:, 3:], 1e-6))
+    background, foreground = sides
     return background, foreground
 
 

@@ -289,7 +289,7 @@ def colour_refined(
     source = _source_box(window, pixels.shape, small.shape)
     part_colour = _resize_float(colour, size, source)
     part_carve = _resize_float(carve.astype(np.float32), size, source) >= 0.5
-    distance = np.abs(part - part_colour).max(axis=2)
+    distance = colour_distance(part, part_colour)
     tolerance = MATCH_DISTANCE + MATCH_SPREADS * spread
     shadow = shadow_of(part, part_colour)
     background = (distance <= tolerance) | shadow
@@ -339,7 +339,7 @@ def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     plane = np.stack([np.ones_like(x), x / width, y / height], axis=2) @ coefficients
     shadow = shadow_of(pixels, plane)
-    distance = np.abs(pixels - plane).max(axis=2)
+    distance = colour_distance(pixels, plane)
     tolerance = MATCH_DISTANCE + MATCH_SPREADS * spread
     matches = (distance <= tolerance) | shadow
     labels, _ = label_regions(matches)
@@ -470,39 +470,47 @@ def background_estimate(
     while True:
         sums = box_mean(weighted, radius)
         norm = sums[..., 3]
-        mean = sums[..., :3] / np.maximum(norm[..., None], 1e-6)
-        local = mean if local is None else local
+        if local is None:
+            local = sums[..., :3] / np.maximum(norm[..., None], 1e-6)
         take = ~filled & (norm >= 0.15)
-        colour[take] = mean[take]
+        picked = sums[take]
+        colour[take] = picked[:, :3] / picked[:, 3:]
         filled |= take
         if filled.all() or radius >= side:
             break
         radius *= 3
     colour[~filled] = pixels[sure].mean(axis=0)
-    spread = float(np.median(np.abs(pixels - local).max(axis=2)[sure]))
+    spread = float(np.median(colour_distance(pixels, local)[sure]))
     return colour, spread
 
 
 def matches_colour(pixels: np.ndarray, colour: np.ndarray, spread: float) -> np.ndarray:
     """Pixels that look like the background there."""
-    distance = np.abs(pixels - colour).max(axis=2)
+    distance = colour_distance(pixels, colour)
     return distance <= MATCH_DISTANCE + MATCH_SPREADS * spread
 
 
 def shadow_of(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
     """Pixels that look like the background in a shadow: darker, same hue."""
-    brightness = pixels.sum(axis=2) + 1.0
-    background_brightness = colour.sum(axis=2) + 1.0
+    brightness = _channel_sum(pixels) + 1.0
+    background_brightness = _channel_sum(colour) + 1.0
     ratio = brightness / background_brightness
     shadow = (ratio >= SHADOW_RATIO[0]) & (ratio <= SHADOW_RATIO[1])
-    # The hue is compared only where the brightness already fits.
-    at = np.nonzero(shadow)
-    hue = np.abs(
-        pixels[at] / brightness[at][:, None]
-        - colour[at] / background_brightness[at][:, None]
+    scale = (1.0 / brightness)[..., None]
+    hue = colour_distance(pixels * scale, colour * (scale * ratio[..., None]))
+    return shadow & (hue <= SHADOW_HUE)
+
+
+def colour_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The largest difference over the three colour channels, per pixel."""
+    difference = np.abs(first - second)
+    return np.maximum(
+        np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]
     )
-    shadow[at] = hue.max(axis=1, initial=0.0) <= SHADOW_HUE
-    return shadow
+
+
+def _channel_sum(pixels: np.ndarray) -> np.ndarray:
+    return pixels[..., 0] + pixels[..., 1] + pixels[..., 2]
 
 
 def carve_regions(mask: np.ndarray, matches: np.ndarray) -> np.ndarray:
@@ -548,7 +556,7 @@ def product_contrast(
         inside = mask
     if not inside.any():
         return 0.0, 0.0
-    distance = np.abs(pixels - colour).max(axis=2)
+    distance = colour_distance(pixels, colour)
     material = inside & ~matches
     own = float(np.median(distance[material])) if material.any() else 0.0
     return own, float(np.median(distance[inside]))
