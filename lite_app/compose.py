@@ -9,7 +9,9 @@ scaled mask is fully opaque, the output equals the scaled photo exactly.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
@@ -119,9 +121,49 @@ def compose(
     glossy: bool = False,
 ) -> Image.Image:
     """Lay the product over the scene with its shadows (and a reflection)."""
+    shaded = _shaded_scene(scene, product, placement)
+    return _with_product(shaded, product, placement, glossy)
+
+
+def place_and_compose(
+    scene: Image.Image,
+    cutout: Cutout,
+    placement: Placement,
+    floor_y: float | None,
+    *,
+    glossy: bool = False,
+) -> Image.Image:
+    """:func:`place` and :func:`compose` in one, the shadows drawn meanwhile.
+
+    The shadows need only the scaled mask, so a second thread draws them
+    while this one cleans the product's edge colours.
+    """
+    photo, mask = scaled_product(cutout, scene.size, placement.scale)
+    position = _position(scene.size, photo.size, placement, floor_y)
+    uncleaned = PlacedProduct(photo, mask, position)
+    shading = _side_work().submit(_shaded_scene, scene, uncleaned, placement)
+    cleaned = decontaminate(np.asarray(photo), np.asarray(mask))
+    product = PlacedProduct(Image.fromarray(cleaned, "RGB"), mask, position)
+    return _with_product(shading.result(), product, placement, glossy)
+
+
+@lru_cache(maxsize=1)
+def _side_work() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="compose")
+
+
+def _shaded_scene(
+    scene: Image.Image, product: PlacedProduct, placement: Placement
+) -> Image.Image:
     canvas = scene.convert("RGB")  # a copy: the cached scene stays as it is
     if placement.shadow > 0:
         canvas = _with_shadows(canvas, product, placement.shadow)
+    return canvas
+
+
+def _with_product(
+    canvas: Image.Image, product: PlacedProduct, placement: Placement, glossy: bool
+) -> Image.Image:
     if placement.reflection and glossy:
         canvas = _with_reflection(canvas, product)
     # Pasting through the mask blends like a composite: where the mask is 255
@@ -184,7 +226,8 @@ def _with_shadows(
 ) -> Image.Image:
     layer = shadow_layer(product, canvas.size)
     darkness = layer.point(lambda value: round(value * strength))
-    return Image.composite(Image.new("RGB", canvas.size, 0), canvas, darkness)
+    canvas.paste((0, 0, 0), None, darkness)  # black, blended in by the darkness
+    return canvas
 
 
 def _with_reflection(canvas: Image.Image, product: PlacedProduct) -> Image.Image:

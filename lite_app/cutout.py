@@ -90,9 +90,8 @@ class _U2netpModel:
 
     def predict(self, image: Image.Image) -> np.ndarray:
         """Foreground probability at the model's size, float32 in [0, 1]."""
-        small = image.convert("RGB").resize(
-            (MODEL_SIDE, MODEL_SIDE), Image.Resampling.LANCZOS
-        )
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        small = rgb.resize((MODEL_SIDE, MODEL_SIDE), Image.Resampling.LANCZOS)
         pixels = np.asarray(small, dtype=np.float32)
         pixels = pixels / max(float(pixels.max()), 1e-6)
         tensor = ((pixels - MEAN) / STD).transpose(2, 0, 1)[np.newaxis]

@@ -20,7 +20,7 @@ from typing import BinaryIO
 from PIL import Image
 
 from lite_app import cutout as cutouts
-from lite_app.compose import Placement, compose, place
+from lite_app.compose import Placement, place_and_compose
 from lite_app.config import settings
 from lite_app.errors import LiteError, LookInvalid
 from lite_app.export import Target, encode, file_name, parse_target
@@ -142,8 +142,9 @@ def edit(
     if made is not None and made.image is not None:
         image = made.image
     else:
-        placed = place(cutout, canvas_size, placement, scene.floor_y)
-        image = compose(scene.image, placed, placement, glossy=scene.glossy)
+        image = place_and_compose(
+            scene.image, cutout, placement, scene.floor_y, glossy=scene.glossy
+        )
     timer.lap("compose")
 
     # 5. Export happens in _finish: format, byte cap, no personal metadata.
