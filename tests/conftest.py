@@ -4,11 +4,16 @@ fresh data folder for every test."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +86,20 @@ def product_photo() -> tuple[Image.Image, np.ndarray]:
 @pytest.fixture
 def make_jpeg() -> Callable[..., bytes]:
     return jpeg_bytes
+
+
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
+    """``python -m lite_app ARGS`` in a fresh process, from the project folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "lite_app", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or PROJECT_ROOT,
+        env=env,
+        timeout=timeout,
+    )

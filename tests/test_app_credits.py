@@ -11,14 +11,12 @@ from __future__ import annotations
 import io
 import json
 import socket
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import jpeg_bytes, real_photo
+from conftest import jpeg_bytes, real_photo, run_cli
 from PIL import Image
 from starlette.requests import Request
 
@@ -396,16 +394,6 @@ def test_language_switch_shows_images_left_in_english():
 
 
 # --- the command line: edit and batch with --recipe -----------------------------
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lite_app", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def green_recipe() -> recipes.Recipe:

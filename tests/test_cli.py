@@ -8,20 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import jpeg_bytes, real_photo
+from conftest import jpeg_bytes, real_photo, run_cli
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lite_app", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

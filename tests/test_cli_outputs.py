@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import jpeg_bytes, png_bytes, synthetic_product
+from conftest import jpeg_bytes, png_bytes, run_cli, synthetic_product
 from PIL import Image
 
 from lite_app.edit_cli import output_names
@@ -16,16 +14,6 @@ from lite_app.export import parse_target
 
 ROOT = Path(__file__).resolve().parent.parent
 COLORS = {"red": (200, 30, 40), "green": (30, 170, 40), "blue": (30, 40, 200)}
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lite_app", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def product(color: str) -> Image.Image:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import conftest
 import pytest
 from conftest import jpeg_bytes, synthetic_product
 from PIL import Image
@@ -27,14 +28,7 @@ def run_cli(model: str, *args: str, home: Path, offline: bool = True):
     env = {**os.environ, "LITE_SCENE_MODEL": model, "HF_HOME": str(home)}
     env.pop("LITE_LOG_LEVEL", None)
     env["HF_HUB_OFFLINE"] = "1" if offline else "0"
-    return subprocess.run(
-        [sys.executable, "-m", "lite_app", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
+    return conftest.run_cli(*args, env=env)
 
 
 def generate_args(photo: Path, output: Path) -> list[str]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import jpeg_bytes, real_photo
+from conftest import jpeg_bytes, real_photo, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -47,16 +45,6 @@ def korean_prompt(length: int, spaced: bool = True) -> str:
         text += phrase + " " if spaced else phrase.replace(" ", "")
         index += 1
     return text[: length - 1] + "빛"
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lite_app", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=CLI_TIMEOUT_S,
-    )
 
 
 @pytest.fixture(scope="module")
