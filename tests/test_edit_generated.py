@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import png_bytes, synthetic_product
-from tiny_pipelines import build_tiny_pipelines
+from tiny_pipelines import build_scene_pipelines, use_tiny_pipelines
 
 from lite_app import Look, edit
 from lite_app.compose import place, scaled_product
@@ -18,16 +18,12 @@ PROMPT = "a perfume bottle on wet rocks by the sea at dawn"
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    words = [generated.BACKDROP_SUFFIX, generated.AROUND_SUFFIX, PROMPT]
-    words.append(generated.DEFAULT_NEGATIVE_PROMPT)
-    return build_tiny_pipelines(tmp_path_factory.mktemp("pipelines"), words)
+    return build_scene_pipelines(tmp_path_factory.mktemp("pipelines"), PROMPT)
 
 
 @pytest.fixture(autouse=True)
 def tiny_models(tiny, monkeypatch):
-    monkeypatch.setenv("LITE_SCENE_MODEL", str(tiny.text2image))
-    monkeypatch.setenv("LITE_INPAINT_MODEL", str(tiny.inpaint))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    use_tiny_pipelines(monkeypatch, tiny)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import jpeg_bytes, png_bytes, real_photo, synthetic_product
 from PIL import Image
-from tiny_pipelines import build_tiny_pipelines
+from tiny_pipelines import build_scene_pipelines, use_tiny_pipelines
 
 from lite_app import credits, ui, visitors
 from lite_app.look import Look
@@ -35,16 +35,12 @@ PROMPT = "a perfume bottle on wet rocks by the sea at dawn"
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    words = [generated.BACKDROP_SUFFIX, generated.AROUND_SUFFIX, PROMPT]
-    words.append(generated.DEFAULT_NEGATIVE_PROMPT)
-    return build_tiny_pipelines(tmp_path_factory.mktemp("pipelines"), words)
+    return build_scene_pipelines(tmp_path_factory.mktemp("pipelines"), PROMPT)
 
 
 @pytest.fixture(autouse=True)
 def tiny_models(tiny, monkeypatch):
-    monkeypatch.setenv("LITE_SCENE_MODEL", str(tiny.text2image))
-    monkeypatch.setenv("LITE_INPAINT_MODEL", str(tiny.inpaint))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    use_tiny_pipelines(monkeypatch, tiny)
 
 
 @pytest.fixture(scope="module")

@@ -90,6 +90,22 @@ def build_tiny_pipelines(root: Path, words: Iterable[str] = ()) -> TinyPipelines
     return pipelines
 
 
+def build_scene_pipelines(root: Path, prompt: str) -> TinyPipelines:
+    """Tiny pipelines whose tokenizer knows the prompt and the app's own phrases."""
+    from lite_app.scenes import generated
+
+    words = [generated.BACKDROP_SUFFIX, generated.AROUND_SUFFIX, prompt]
+    words.append(generated.DEFAULT_NEGATIVE_PROMPT)
+    return build_tiny_pipelines(root, words)
+
+
+def use_tiny_pipelines(monkeypatch, pipelines: TinyPipelines) -> None:
+    """Point the app's scene settings at the tiny pipelines, offline."""
+    monkeypatch.setenv("LITE_SCENE_MODEL", str(pipelines.text2image))
+    monkeypatch.setenv("LITE_INPAINT_MODEL", str(pipelines.inpaint))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
 def _unet(in_channels: int):
     from diffusers import UNet2DConditionModel
 
