@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -22,8 +22,6 @@ logger = logging.getLogger(__name__)
 
 # Keep the product this far from the canvas edges (share of the side).
 EDGE_MARGIN = 0.03
-# Context kept around the product's box so edge cleaning sees the background.
-CROP_MARGIN = 8
 # Shadows are drawn at most this many times smaller than the canvas.
 SHADOW_MAX_SHRINK = 4
 
@@ -87,10 +85,24 @@ def place(
     floor_y: float | None,
 ) -> PlacedProduct:
     """Scale the product, clean its edges and choose where it stands."""
+    return _cleaned(_scaled_in_place(cutout, canvas_size, placement, floor_y))
+
+
+def _scaled_in_place(
+    cutout: Cutout,
+    canvas_size: tuple[int, int],
+    placement: Placement,
+    floor_y: float | None,
+) -> PlacedProduct:
+    """The scaled product where it stands, its edge colours not yet cleaned."""
     photo, mask = scaled_product(cutout, canvas_size, placement.scale)
-    cleaned = decontaminate(np.asarray(photo), np.asarray(mask))
     position = _position(canvas_size, photo.size, placement, floor_y)
-    return PlacedProduct(Image.fromarray(cleaned, "RGB"), mask, position)
+    return PlacedProduct(photo, mask, position)
+
+
+def _cleaned(product: PlacedProduct) -> PlacedProduct:
+    cleaned = decontaminate(np.asarray(product.photo), np.asarray(product.mask))
+    return replace(product, photo=Image.fromarray(cleaned, "RGB"))
 
 
 def _position(
@@ -138,12 +150,9 @@ def place_and_compose(
     The shadows need only the scaled mask, so a second thread draws them
     while this one cleans the product's edge colours.
     """
-    photo, mask = scaled_product(cutout, scene.size, placement.scale)
-    position = _position(scene.size, photo.size, placement, floor_y)
-    uncleaned = PlacedProduct(photo, mask, position)
+    uncleaned = _scaled_in_place(cutout, scene.size, placement, floor_y)
     shading = _side_work().submit(_shaded_scene, scene, uncleaned, placement)
-    cleaned = decontaminate(np.asarray(photo), np.asarray(mask))
-    product = PlacedProduct(Image.fromarray(cleaned, "RGB"), mask, position)
+    product = _cleaned(uncleaned)
     return _with_product(shading.result(), product, placement, glossy)
 
 

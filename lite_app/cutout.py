@@ -38,7 +38,6 @@ STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 # Below this share of clearly-opaque pixels the mask counts as empty.
 MIN_PRODUCT_SHARE = 0.001
 # Alpha at or above this is treated as solid product, at or below as background.
-SOLID, CLEAR = 0.96, 0.04
 BBOX_ALPHA = 32
 
 
@@ -181,7 +180,7 @@ def mask_at_size(probability: np.ndarray, size: tuple[int, int]) -> Image.Image:
         size, Image.Resampling.BICUBIC
     )
     alpha = np.asarray(upscaled, dtype=np.float32)
-    alpha = np.clip((alpha - CLEAR) / (SOLID - CLEAR), 0.0, 1.0)
+    alpha = refine.settled(alpha)
     return Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
 
 

@@ -210,7 +210,7 @@ def run_batch(args: argparse.Namespace) -> int:
     if not args.input_dir.is_dir():
         print(f"폴더가 없습니다 / No such folder: {args.input_dir}", file=sys.stderr)
         return EXIT_USAGE
-    if _same_folder(args.input_dir, args.output_dir):
+    if _same_file(args.input_dir, args.output_dir):
         print(
             "결과 폴더는 사진 폴더와 달라야 합니다. "
             "다른 폴더를 지정해 주세요 (예: 사진폴더/결과).\n"
@@ -235,13 +235,6 @@ def run_batch(args: argparse.Namespace) -> int:
             failed.append((path, error.user_message()))
     _report_batch(len(photos), failed)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
-
-
-def _same_folder(first: Path, second: Path) -> bool:
-    try:
-        return first.resolve() == second.resolve()
-    except OSError:
-        return False
 
 
 def output_names(photo_names: list[str], target: Target) -> dict[str, str]:
@@ -333,20 +326,20 @@ def _output_path(output: Path | None, filename: str, default_dir: Path) -> Path:
 
 
 # Why a file could not be written, in words a seller can act on.
+_DISK_FULL = ("저장 공간이 가득 찼습니다.", "The disk is full.")
+_FILE_IN_PATH = (
+    "경로의 일부가 폴더가 아니라 파일입니다.",
+    "Part of the path is a file, not a folder.",
+)
+_NO_PERMISSION = ("그 위치에 쓸 권한이 없습니다.", "No permission to write there.")
 _WRITE_REASONS: dict[int, tuple[str, str]] = {
-    errno.ENOSPC: ("저장 공간이 가득 찼습니다.", "The disk is full."),
-    errno.EDQUOT: ("저장 공간이 가득 찼습니다.", "The disk is full."),
-    errno.ENOTDIR: (
-        "경로의 일부가 폴더가 아니라 파일입니다.",
-        "Part of the path is a file, not a folder.",
-    ),
-    errno.EEXIST: (
-        "경로의 일부가 폴더가 아니라 파일입니다.",
-        "Part of the path is a file, not a folder.",
-    ),
+    errno.ENOSPC: _DISK_FULL,
+    errno.EDQUOT: _DISK_FULL,
+    errno.ENOTDIR: _FILE_IN_PATH,
+    errno.EEXIST: _FILE_IN_PATH,
     errno.EISDIR: ("그 이름의 폴더가 이미 있습니다.", "A folder has that name."),
-    errno.EACCES: ("그 위치에 쓸 권한이 없습니다.", "No permission to write there."),
-    errno.EPERM: ("그 위치에 쓸 권한이 없습니다.", "No permission to write there."),
+    errno.EACCES: _NO_PERMISSION,
+    errno.EPERM: _NO_PERMISSION,
     errno.EROFS: ("읽기 전용 위치입니다.", "That place is read-only."),
     errno.ENOENT: ("그 위치에 만들 수 없습니다.", "Nothing can be created there."),
 }

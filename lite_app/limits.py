@@ -22,17 +22,10 @@ Settings, read when the limiter is first used (0 switches a limit off):
 Known limitation: the buckets live in the server's memory, so a restart
 forgets them and several server processes each count on their own; a shared
 store (the SQLite database or Redis) would lift this.
-
-The server's memory has a limit of its own: :func:`cap_memory_arenas` keeps
-glibc from giving each of the web server's many worker threads its own heap
-(``LITE_MALLOC_ARENAS``, default 2; 0 leaves glibc's default of eight per
-core). Without it, memory at rest grows with every thread that has run an
-edit, to about 2.5 times as much.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import math
 import os
@@ -54,8 +47,6 @@ DEFAULTS = {
 }
 MAX_KEYS = 50_000
 UNKNOWN_ADDRESS = "unknown"
-DEFAULT_MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena cap
 
 
 @dataclass(frozen=True)
@@ -250,27 +241,3 @@ def _header(request: Any, name: str) -> str:
     except (AttributeError, TypeError):
         return ""
     return str(value)
-
-
-def cap_memory_arenas() -> bool:
-    """Cap glibc's malloc arenas (``LITE_MALLOC_ARENAS``); True if it took effect.
-
-    Call it once at server start, before the worker threads run: threads made
-    afterwards share the capped arenas. Elsewhere than glibc it does nothing.
-    """
-    value = os.environ.get("LITE_MALLOC_ARENAS", "").strip()
-    try:
-        arenas = int(value) if value else DEFAULT_MALLOC_ARENAS
-    except ValueError as error:
-        raise ValueError(
-            f"LITE_MALLOC_ARENAS must be a whole number, got {value!r}"
-        ) from error
-    if arenas <= 0:
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        done = bool(libc.mallopt(_M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):
-        return False
-    logger.info("malloc arenas capped at %d: %s", arenas, done)
-    return done

@@ -8,6 +8,11 @@ stayed flat (the growth was free memory held inside malloc's heaps). After each
 edit the web app asks malloc to return whole free pages (``malloc_trim``),
 which keeps resident memory near what is in use. It takes a few milliseconds.
 ``LITE_MALLOC_TRIM=0`` turns it off; elsewhere than glibc it does nothing.
+
+:func:`cap_memory_arenas` keeps glibc from giving each of the web server's
+many worker threads its own heap (``LITE_MALLOC_ARENAS``, default 2; 0 leaves
+glibc's default of eight per core). Without it, memory at rest grows with
+every thread that has run an edit, to about 2.5 times as much.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 _trim_lock = threading.Lock()
+DEFAULT_MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena cap
 
 
 def release_free_memory() -> bool:
@@ -38,6 +45,29 @@ def release_free_memory() -> bool:
         return bool(libc.malloc_trim(0))
     finally:
         _trim_lock.release()
+
+
+def cap_memory_arenas() -> bool:
+    """Cap glibc's malloc arenas (``LITE_MALLOC_ARENAS``); True if it took effect.
+
+    Call it once at server start, before the worker threads run: threads made
+    afterwards share the capped arenas. Elsewhere than glibc it does nothing.
+    """
+    value = os.environ.get("LITE_MALLOC_ARENAS", "").strip()
+    try:
+        arenas = int(value) if value else DEFAULT_MALLOC_ARENAS
+    except ValueError as error:
+        raise ValueError(
+            f"LITE_MALLOC_ARENAS must be a whole number, got {value!r}"
+        ) from error
+    if arenas <= 0:
+        return False
+    libc = _glibc()
+    if libc is None:
+        return False
+    done = bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    logger.info("malloc arenas capped at %d: %s", arenas, done)
+    return done
 
 
 @lru_cache(maxsize=1)

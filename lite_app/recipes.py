@@ -100,7 +100,9 @@ def save(
     name = _checked_name(name)
     _check_thumbnail(thumbnail)
     look = Look.from_dict(look.to_dict())
-    _check_usable(look)
+    from lite_app.editor import check_look
+
+    check_look(look)  # an unknown scene, target or option is refused here
     stamp = _iso(now)
     with _connection(data_dir) as connection, store.write(connection):
         if parent_id is not None:
@@ -449,13 +451,6 @@ def _recipe(row: sqlite3.Row) -> Recipe:
 
 
 # --- checks --------------------------------------------------------------------
-
-
-def _check_usable(look: Look) -> None:
-    """Refuse a look the editor would refuse: an unknown scene, target or option."""
-    from lite_app.editor import check_look
-
-    check_look(look)
 
 
 def _check_owner(owner: str) -> None:

@@ -98,6 +98,9 @@ BACKDROP_AGREEMENT = 0.8
 BACKDROP_GROWTH = 6.0
 # The model counts as lost when its mask is less than this share of that.
 RESCUE_SHARE = 0.6
+# A probability below CLEAR is background and above SOLID is product; the
+# range between is stretched to a soft edge.
+CLEAR, SOLID = 0.04, 0.96
 GUIDE_RADIUS = 2
 GUIDE_EPS = 1e-3
 MAX_GUIDE_SIDE = 1200
@@ -230,6 +233,11 @@ def focus_box(coarse: np.ndarray, size: tuple[int, int]) -> Box | None:
     return box
 
 
+def settled(probability: np.ndarray) -> np.ndarray:
+    """Alpha from a probability: near-certain values settled to 0 or 1."""
+    return np.clip((probability - CLEAR) / (SOLID - CLEAR), 0.0, 1.0)
+
+
 def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     import cv2
 
@@ -250,7 +258,7 @@ def colour_refined(
     """
     mask = probability >= 0.5
     # Where the colour step cannot help, the model's own soft mask stays.
-    model_alpha = np.clip((probability - 0.04) / 0.92, 0.0, 1.0)
+    model_alpha = settled(probability)
     small = _analysis_copy(pixels)
     rescued = backdrop_rescue(small, probability, mask)
     if rescued is not None:
@@ -372,8 +380,9 @@ def backdrop_rescue(
     if not (is_unsure(probability, mask) or mask.sum() < RESCUE_SHARE * kept.sum()):
         return None
     logger.debug("model mask replaced by the product against the backdrop")
-    model_alpha = np.clip((probability - 0.04) / 0.92, 0.0, 1.0)
-    return np.where(full >= 0.75, 1.0, np.where(full <= 0.25, 0.0, model_alpha))
+    return np.where(
+        full >= 0.75, 1.0, np.where(full <= 0.25, 0.0, settled(probability))
+    )
 
 
 def agrees_with_model(product: np.ndarray, probability: np.ndarray) -> bool:
@@ -437,12 +446,17 @@ def _source_box(
     return (x0 * sx, y0 * sy, x1 * sx, y1 * sy)
 
 
-def _analysis_copy(pixels: np.ndarray) -> np.ndarray:
-    height, width = pixels.shape[:2]
+def _analysis_size(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(width, height) of the analysis copy: at most ANALYSIS_SIDE on a side."""
+    height, width = shape[:2]
     scale = min(1.0, ANALYSIS_SIDE / max(height, width))
-    if scale == 1.0:
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def _analysis_copy(pixels: np.ndarray) -> np.ndarray:
+    size = _analysis_size(pixels.shape)
+    if size == (pixels.shape[1], pixels.shape[0]):
         return pixels
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     image = Image.fromarray(pixels.astype(np.uint8), "RGB")
     return np.asarray(image.resize(size, Image.Resampling.BOX), np.float32)
 
@@ -605,7 +619,7 @@ def _snapped(pixels: np.ndarray, hard: np.ndarray, factor: int) -> np.ndarray:
     alpha = (a_at * pixels[ys, xs] / 255.0).sum(axis=1) + b_at
     result = hard.astype(np.float32)
     # Settle what is clearly in or out; keep the edge's partial values.
-    result[ys, xs] = np.clip((alpha - 0.04) / 0.92, 0.0, 1.0)
+    result[ys, xs] = settled(alpha)
     return result
 
 
@@ -833,10 +847,7 @@ def border_share(solid: np.ndarray) -> float:
 
 def is_ragged(alpha: np.ndarray, solid: np.ndarray) -> bool:
     """Many separate pieces, or an edge that is mostly half-transparent."""
-    height, width = solid.shape
-    scale = min(1.0, ANALYSIS_SIDE / max(height, width))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    _, pieces = label_regions(_resize_bool(solid, size))
+    _, pieces = label_regions(_resize_bool(solid, _analysis_size(solid.shape)))
     soft = ((alpha > 0.1) & (alpha < 0.9)).sum() / max(int(solid.sum()), 1)
     return pieces > RAGGED_PIECES or soft > RAGGED_SOFT_SHARE
 

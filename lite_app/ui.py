@@ -395,11 +395,10 @@ def _generate_and_charge(
         )
         if stop.is_set():
             raise GenerationCancelled(*TEXT["generation_cancelled"])
-    except GenerationCancelled:
+    except BaseException as error:
         credits.release(hold)
-        raise GenerationCancelled(*TEXT["generation_cancelled"]) from None
-    except BaseException:
-        credits.release(hold)
+        if isinstance(error, GenerationCancelled):
+            raise GenerationCancelled(*TEXT["generation_cancelled"]) from None
         raise
     if result.generated:
         credits.commit(hold)
@@ -913,11 +912,6 @@ def original_view(photo: str | None) -> Image.Image | None:
 # Fixing the cutout: the seller paints on a copy of the photo. Green keeps,
 # red removes, a blue outline marks the box the product is in.
 FIX_COLOURS = {"add": "#22C55E", "erase": "#EF4444", "box": "#3B82F6"}
-
-
-def cutout_fix_canvas(photo: str | None) -> Image.Image | None:
-    """A copy of the photo to paint fixes on."""
-    return original_view(photo)
 
 
 def apply_cutout_fix(
@@ -1594,7 +1588,7 @@ def build_demo() -> gr.Blocks:
 
 def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
     """Start the server on 127.0.0.1:PORT (0.0.0.0 on a Hugging Face Space)."""
-    limits.cap_memory_arenas()
+    memory.cap_memory_arenas()
     cutouts.keep_model_memory_low()
     demo = demo or build_demo()
     on_space = bool(os.environ.get("SPACE_ID"))

@@ -25,7 +25,6 @@ from lite_app.look import Look
 
 gradio_client = pytest.importorskip("gradio_client")
 AppError = gradio_client.exceptions.AppError
-ROOT = Path(__file__).resolve().parent.parent
 GREEN = (0, 200, 0)
 
 

@@ -12,7 +12,6 @@ from PIL import Image
 from lite_app.edit_cli import output_names
 from lite_app.export import parse_target
 
-ROOT = Path(__file__).resolve().parent.parent
 COLORS = {"red": (200, 30, 40), "green": (30, 170, 40), "blue": (30, 40, 200)}
 
 

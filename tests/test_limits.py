@@ -191,16 +191,3 @@ def test_the_app_refuses_a_flood_from_one_address(monkeypatch, tmp_path):
         assert "Traceback" not in str(caught.value)
     finally:
         demo.close()
-
-
-def test_the_malloc_arena_cap_follows_its_setting(monkeypatch):
-    import sys
-
-    monkeypatch.setenv("LITE_MALLOC_ARENAS", "0")
-    assert limits.cap_memory_arenas() is False
-    monkeypatch.setenv("LITE_MALLOC_ARENAS", "two")
-    with pytest.raises(ValueError, match="LITE_MALLOC_ARENAS"):
-        limits.cap_memory_arenas()
-    monkeypatch.delenv("LITE_MALLOC_ARENAS")
-    if sys.platform == "linux":
-        assert limits.cap_memory_arenas() is True

@@ -25,7 +25,6 @@ from lite_app.words.glossary import (
 from lite_app.words.mapping import match_scene
 from lite_app.words.translation import translate
 
-ROOT = Path(__file__).resolve().parent.parent
 PHRASES = (
     "대리석 테이블 위",
     "아침 햇살",
@@ -33,7 +32,6 @@ PHRASES = (
     "나무 책상에서",
     "고양이가",
 )
-CLI_TIMEOUT_S = 300
 
 
 def korean_prompt(length: int, spaced: bool = True) -> str:

@@ -92,3 +92,14 @@ def test_every_web_edit_gives_memory_back(tmp_path, monkeypatch):
     with pytest.raises(ui.gr.Error):
         ui.preview_photo(str(photo), '{"scale": 9}', "ko")
     assert len(trims) == 2
+
+
+def test_the_malloc_arena_cap_follows_its_setting(monkeypatch):
+    monkeypatch.setenv("LITE_MALLOC_ARENAS", "0")
+    assert memory.cap_memory_arenas() is False
+    monkeypatch.setenv("LITE_MALLOC_ARENAS", "two")
+    with pytest.raises(ValueError, match="LITE_MALLOC_ARENAS"):
+        memory.cap_memory_arenas()
+    monkeypatch.delenv("LITE_MALLOC_ARENAS")
+    if sys.platform == "linux":
+        assert memory.cap_memory_arenas() is True
