@@ -70,6 +70,7 @@ def test_a_broken_model_folder_logs_one_line_and_the_traceback_only_at_debug(
     assert FALLBACK_EN in done.stderr
     lines = warnings_in(done.stderr)
     assert len(lines) == 1 and "lite_app.scenes.generated" in lines[0]
+    assert "transformers" not in done.stderr, "library chatter reached the seller"
     verbose = run_cli(str(broken), "-v", *generate_args(photo, output), home=tmp_path)
     assert verbose.returncode == 0, verbose.stderr
     assert "Traceback" in verbose.stderr and FALLBACK_EN in verbose.stderr

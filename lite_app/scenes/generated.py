@@ -304,6 +304,24 @@ def _loaded(kind: str) -> _Loaded:
         return loaded
 
 
+def _quiet_model_libraries() -> None:
+    """Keep diffusers' and transformers' own warnings out of a seller's terminal.
+
+    They speak of optional back-ends (torchvision, for one) the app does not need;
+    our own line already says when a model cannot be used. Verbose logging (INFO
+    or DEBUG on this module) lets them through again. Runs before the first import
+    of either library, which reads its level from the environment then.
+    """
+    verbose = logger.isEnabledFor(logging.INFO)
+    for name in ("diffusers", "transformers"):
+        # Read by each library when it is first imported; an operator's own
+        # setting wins.
+        os.environ.setdefault(
+            f"{name.upper()}_VERBOSITY", "info" if verbose else "error"
+        )
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
+
+
 def _load(kind: str, model: str) -> _Loaded:
     if not model:
         raise _unavailable(kind, model, "no model is configured")
@@ -313,6 +331,7 @@ def _load(kind: str, model: str) -> _Loaded:
     if folder is None and _hub_offline() and not _in_hub_cache(model):
         raise _unavailable(kind, model, "the hub is offline and the model not cached")
 
+    _quiet_model_libraries()
     try:
         import torch
         from diffusers import AutoPipelineForInpainting, AutoPipelineForText2Image
