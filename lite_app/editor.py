@@ -20,6 +20,7 @@ from typing import BinaryIO
 from PIL import Image
 
 from lite_app import cutout as cutouts
+from lite_app import memory
 from lite_app.compose import Placement, place_and_compose
 from lite_app.config import settings
 from lite_app.errors import LiteError, LookInvalid
@@ -104,6 +105,7 @@ def edit(
     model on first use; the web app never waits on a download. ``on_step``
     and ``should_stop`` report progress and cancel a generated scene.
     """
+    memory.reuse_freed_pixels()
     look = look or Look()
     timer = _Timer()
 

@@ -470,30 +470,42 @@ def background_estimate(
     pixel takes the closest radius with enough background around it, so the
     colour inside a large mask is filled in from its surroundings.
     """
+    import cv2
+
     sure = ~dilate(mask, 3)
     if sure.mean() < 0.05:
         return None
-    weight = sure.astype(np.float32)[..., None]
+    pixels = np.ascontiguousarray(pixels, np.float32)
+    weight = sure.astype(np.float32)
     # Colour and weight blur together, in one four-channel pass per radius.
-    weighted = np.concatenate([pixels * weight, weight], axis=2)
+    # OpenCV does the per-channel arithmetic: numpy's loops over a last axis
+    # of three or four are several times slower.
+    weighted = cv2.cvtColor(
+        cv2.multiply(pixels, cv2.merge([weight] * 3)), cv2.COLOR_RGB2RGBA
+    )
+    weighted[..., 3] = weight
     colour = np.zeros_like(pixels)
-    filled = np.zeros(mask.shape, bool)
+    filled = np.zeros(mask.shape, np.uint8)
     local = None
     side = max(mask.shape)
     radius = 3
     while True:
         sums = box_mean(weighted, radius)
-        norm = sums[..., 3]
+        norm = np.maximum(sums[..., 3], 1e-6)
+        means = cv2.divide(
+            cv2.cvtColor(sums, cv2.COLOR_RGBA2RGB), cv2.merge([norm] * 3)
+        )
         if local is None:
-            local = sums[..., :3] / np.maximum(norm[..., None], 1e-6)
-        take = ~filled & (norm >= 0.15)
-        picked = sums[take]
-        colour[take] = picked[:, :3] / picked[:, 3:]
+            local = means
+        take = ((filled == 0) & (norm >= 0.15)).astype(np.uint8)
+        cv2.copyTo(means, take, colour)
         filled |= take
         if filled.all() or radius >= side:
             break
         radius *= 3
-    colour[~filled] = pixels[sure].mean(axis=0)
+    if not filled.all():
+        totals = weighted.reshape(-1, 4).sum(axis=0)
+        colour[filled == 0] = totals[:3] / totals[3]
     spread = float(np.median(colour_distance(pixels, local)[sure]))
     return colour, spread
 

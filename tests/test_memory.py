@@ -103,3 +103,57 @@ def test_the_malloc_arena_cap_follows_its_setting(monkeypatch):
     monkeypatch.delenv("LITE_MALLOC_ARENAS")
     if sys.platform == "linux":
         assert memory.cap_memory_arenas() is True
+
+
+# Makes and frees arrays of a few megabytes ten times over, as edits do,
+# counting the page faults after the first round: malloc either reuses the
+# first round's pages or maps new ones each time.
+REALLOCATION = textwrap.dedent(
+    """
+    import json
+    import resource
+    import sys
+
+    import numpy as np
+    from lite_app import memory
+
+    took = memory.reuse_freed_pixels() if sys.argv[1] == "tuned" else False
+
+    def one_round():
+        arrays = [np.ones(size, np.uint8) for size in (3_000_000, 9_000_000, 5_000_000)]
+        del arrays
+
+    one_round()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(10):
+        one_round()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+    print(json.dumps({"took": took, "faults": faults}))
+    """
+)
+
+
+def reallocation_faults(mode: str, env: dict[str, str] | None = None) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", REALLOCATION, mode],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's")
+def test_freed_pixel_arrays_are_reused_without_new_page_faults():
+    plain = reallocation_faults("plain")
+    tuned = reallocation_faults("tuned")
+    assert tuned["took"] is True and tuned["faults"] < 100
+    assert plain["faults"] > tuned["faults"] + 500
+
+
+@pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's")
+def test_glibcs_own_malloc_settings_win():
+    kept = reallocation_faults("tuned", {"MALLOC_MMAP_THRESHOLD_": "131072"})
+    assert kept["took"] is False
