@@ -177,11 +177,31 @@ def preview_photo(
     language: str = "ko",
     request: gr.Request | None = None,
 ) -> tuple[Image.Image | None, str]:
-    """A small free preview of the current look (API: /preview)."""
+    """A small free preview of the current look (API: /preview).
+
+    Without a photo it says so, like every other event, and leaves the
+    preview and notes already shown as they are.
+    """
     if not photo:
-        return None, ""
+        raise gr.Error(_no_photo_message(language), print_exception=False)
     result = _run_edit(photo, look_json, language, preview=True, request=request)
     return result.image, notes_markdown(result.notes, language)
+
+
+def refresh_preview(
+    photo: str | None,
+    look_json: str,
+    language: str = "ko",
+    request: gr.Request | None = None,
+) -> tuple[Any, Any]:
+    """The page's preview after a change of look; nothing to do without a photo.
+
+    The seller may set a scene or a target before uploading, so a changed look
+    without a photo is not a mistake worth a message.
+    """
+    if not photo:
+        return gr.update(), gr.update()
+    return preview_photo(photo, look_json, language, request)
 
 
 def edit_photo(
@@ -440,7 +460,8 @@ def show_download_if_made(path: str | None) -> dict[str, Any]:
 def _step_reporter(
     progress: Callable[..., Any], language: str
 ) -> Callable[[int, int], None]:
-    desc = text("painting", language)
+    korean, english = TEXT["painting"]
+    desc = english if language == "en" else f"{korean} / {english}"
 
     def report(step: int, total: int) -> None:
         progress((step, total), desc=desc, unit="steps")
@@ -530,7 +551,17 @@ def credits_markdown(visitor_id: str, language: str = "ko") -> str:
 
 
 def images_left_markdown(current: credits.Balance, language: str = "ko") -> str:
-    """Images left (and the plan's share), then the id to quote when buying."""
+    """Images left (and the plan's share), then the id to quote when buying.
+
+    English alone when asked; else the Korean lines with the English under them.
+    """
+    english = _images_left_lines(current, "en")
+    if language == "en":
+        return english
+    return f"{_images_left_lines(current, 'ko')}  \n{english}"
+
+
+def _images_left_lines(current: credits.Balance, language: str) -> str:
     left, plan_left = current.images_left, current.plan_images_left
     until = ""
     if current.plan_until is not None:
@@ -686,7 +717,7 @@ def open_recipe(
             recipe = recipes.use(recipe_id, visitor_id)
     except LiteError as error:
         raise gr.Error(error.user_message(language), print_exception=False) from None
-    notice = text("recipe_loaded", language)
+    notice = _in(language, "recipe_loaded")
     return recipe.look.to_json(), recipe.id, recipe.name, notice
 
 
@@ -828,7 +859,18 @@ def cache_seconds() -> int:
 
 
 def notes_markdown(notes: tuple[Note, ...], language: str) -> str:
-    return "\n".join(f"- {note.text(language)}" for note in notes)
+    """The result's notes as a list: English alone when asked, else both.
+
+    In Korean each note keeps its English on the next line of the same item,
+    as every other message of the app does.
+    """
+    return "\n".join(f"- {_note_text(note, language)}" for note in notes)
+
+
+def _note_text(note: Note, language: str) -> str:
+    if language == "en" or note.ko == note.en:
+        return note.text(language)
+    return f"{note.ko}  \n  {note.en}"
 
 
 def receipt_markdown(result: Result, language: str) -> str:
@@ -1422,7 +1464,7 @@ def build_demo() -> gr.Blocks:
             **limits,
         )
         look_json.change(
-            preview_photo,
+            refresh_preview,
             edit_inputs,
             [result_image, prompt_note],
             api_visibility="private",

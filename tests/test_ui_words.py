@@ -29,5 +29,5 @@ def test_choosing_a_suggestion_fills_the_prompt():
 
 def test_notes_follow_the_language_switch():
     notes = (Note("내장 사전", "built-in dictionary"),)
-    assert notes_markdown(notes, "ko") == "- 내장 사전"
+    assert notes_markdown(notes, "ko") == "- 내장 사전  \n  built-in dictionary"
     assert notes_markdown(notes, "en") == "- built-in dictionary"

@@ -1,0 +1,159 @@
+"""Seller-facing answers: API lines in Korean with English, and /preview
+without a photo saying so.
+
+The web app runs on loopback and is driven through gradio_client, which sends
+no language: the app then answers in Korean with the English beside it.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import jpeg_bytes, real_photo
+from PIL import Image
+
+from lite_app import ui
+from lite_app.editor import Note, edit
+from lite_app.look import Look
+from lite_app.words.protect import has_hangul
+
+gradio_client = pytest.importorskip("gradio_client")
+AppError = gradio_client.exceptions.AppError
+
+# Korean words the glossary knows, so the result carries notes about them.
+PROMPT = "대리석 위"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from lite_app.cutout import warm_up
+
+    warm_up(download=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LITE_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
+        demo = ui.build_demo()
+        port = free_port()
+        demo.launch(
+            server_name="127.0.0.1",
+            server_port=port,
+            prevent_thread_lock=True,
+            quiet=True,
+            max_file_size="30mb",
+        )
+        yield gradio_client.Client(f"http://127.0.0.1:{port}/", verbose=False)
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def rocket(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("upload") / "rocket.jpg"
+    path.write_bytes(jpeg_bytes(real_photo("rocket")))
+    return path
+
+
+def editor_notes(photo: Path, look: Look, preview: bool) -> tuple[Note, ...]:
+    """The notes the editor itself makes for this photo and look."""
+    notes = edit(photo, look, preview=preview).notes
+    assert notes, "the prompt should leave at least one note"
+    return notes
+
+
+def assert_korean_then_english(text: str, notes: tuple[Note, ...]) -> None:
+    for note in notes:
+        assert note.ko in text and note.en in text
+        assert text.index(note.ko) < text.index(note.en)
+
+
+# --- 1. API lines in Korean and English ----------------------------------------
+
+
+def test_preview_notes_carry_korean_and_english(client, rocket):
+    look = Look(prompt=PROMPT)
+    expected = editor_notes(rocket, look, preview=True)
+    handle = gradio_client.handle_file(str(rocket))
+    _preview, notes = client.predict(handle, look.to_json(), api_name="/preview")
+    assert_korean_then_english(notes, expected)
+    # One list item per note, each with its Korean and its English.
+    items = notes.split("\n- ")
+    assert len(items) == len(expected)
+    assert all(has_hangul(item) for item in items)
+
+
+def test_edit_receipt_and_images_left_carry_korean_and_english(client, rocket):
+    look = Look(prompt=PROMPT, target="coupang")
+    expected = editor_notes(rocket, look, preview=False)
+    handle = gradio_client.handle_file(str(rocket))
+    _image, path, receipt, _token, left = client.predict(
+        handle, look.to_json(), "", api_name="/edit"
+    )
+    assert Image.open(path).size == (1000, 1000)
+    assert receipt.startswith("coupang: 1000x1000 JPEG")
+    assert_korean_then_english(receipt, expected)
+    assert "남은 이미지 4장" in left and "**4 images left**" in left
+    assert left.index("남은 이미지") < left.index("images left")
+    assert "방문자 ID" in left and "Visitor ID" in left
+
+
+def test_images_left_in_english_alone_when_english_is_chosen():
+    from lite_app import credits, visitors
+
+    visitor = visitors.identify(None)
+    english = ui.images_left_markdown(credits.balance(visitor.visitor_id), "en")
+    assert "**5 images left**" in english and not has_hangul(english)
+
+
+def test_generation_progress_names_its_step_in_both_languages():
+    seen: list[str] = []
+
+    def progress(done: tuple[int, int], desc: str, unit: str) -> None:
+        seen.append(desc)
+
+    ui._step_reporter(progress, "ko")(1, 2)
+    ui._step_reporter(progress, "en")(2, 2)
+    assert seen == ["장면 그리는 중 / Painting the scene", "Painting the scene"]
+
+
+def test_a_recipe_picked_in_the_gallery_is_announced_in_both_languages():
+    from lite_app import recipes
+
+    recipe = recipes.save(recipes.OPERATOR, "Marble", Look(scene="marble"))
+    *_look, korean_page = ui.open_recipe(recipe.id, language="ko")
+    *_look, english_page = ui.open_recipe(recipe.id, language="en")
+    assert korean_page == "\n".join(ui.TEXT["recipe_loaded"])
+    assert english_page == ui.TEXT["recipe_loaded"][1]
+
+
+# --- 2. /preview without a photo ---------------------------------------------------
+
+
+def test_preview_without_a_photo_says_so_in_korean_and_english(client):
+    with pytest.raises(AppError) as caught:
+        client.predict(None, Look().to_json(), api_name="/preview")
+    message = str(caught.value)
+    assert "먼저 상품 사진을 올려 주세요." in message
+    assert "Upload a product photo first." in message
+    assert message.index("먼저") < message.index("Upload")
+
+
+def test_preview_after_a_refused_one_still_works(client, rocket):
+    # The refusal changes nothing: the same client previews a photo at once.
+    with pytest.raises(AppError):
+        client.predict(None, Look().to_json(), api_name="/preview")
+    handle = gradio_client.handle_file(str(rocket))
+    preview, _notes = client.predict(handle, Look().to_json(), api_name="/preview")
+    assert max(Image.open(preview).size) <= 512
+
+
+def test_a_changed_look_before_any_photo_keeps_the_page_as_it_is():
+    # The page's own refresh after a look change: no message, no output
+    # replaced, so a preview or notes already shown stay.
+    image, notes = ui.refresh_preview(None, Look(scene="marble").to_json())
+    assert image == {"__type__": "update"} and notes == {"__type__": "update"}
