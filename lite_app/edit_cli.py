@@ -149,8 +149,12 @@ def run_edit(args: argparse.Namespace) -> int:
     if _would_replace_photo(args.photo, args.output):
         return EXIT_USAGE
     result = edit(args.photo, look, photo_name=args.photo.name, download_weights=True)
-    output = _output_path(args.output, result.filename, args.photo.parent)
+    asked = _output_path(args.output, result.filename, args.photo.parent)
+    output = matching_suffix(asked, result.format)
+    if _would_replace_photo(args.photo, output):
+        return EXIT_USAGE
     write_output(output, result.data)
+    _say_if_renamed(asked, output, result.format)
     for note in result.notes:
         print(f"{note.ko} / {note.en}", file=sys.stderr)
     print(output)
@@ -162,7 +166,10 @@ def run_cutout(args: argparse.Namespace) -> int:
     from lite_app.intake import load_photo
 
     keep_model_memory_low()
-    if _would_replace_photo(args.photo, args.output):
+    output = matching_suffix(args.output, "PNG")
+    if _would_replace_photo(args.photo, args.output) or _would_replace_photo(
+        args.photo, output
+    ):
         return EXIT_USAGE
     photo = load_photo(args.photo)
     alpha = photo.image.getchannel("A") if photo.has_alpha else None
@@ -170,11 +177,42 @@ def run_cutout(args: argparse.Namespace) -> int:
     cutout = cut_out(photo.image, alpha=alpha, download=True, box=box)
     buffer = io.BytesIO()
     cutout.rgba().save(buffer, "PNG")
-    write_output(args.output, buffer.getvalue())
+    write_output(output, buffer.getvalue())
+    _say_if_renamed(args.output, output, "PNG")
     for ko, en in cutout.warnings:
         print(f"{ko} / {en}", file=sys.stderr)
-    print(args.output)
+    print(output)
     return EXIT_OK
+
+
+# The file name endings each written format answers to.
+FORMAT_SUFFIXES = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+
+
+def matching_suffix(output: Path, image_format: str) -> Path:
+    """The output path with an ending that tells the truth about its format.
+
+    A name ending in another image format's suffix (``out.jpg`` for a PNG) is
+    given the right one: a file whose name claims the wrong format is refused
+    or misread by some uploaders and viewers. A name without an image suffix
+    is left as it was asked for.
+    """
+    suffixes = FORMAT_SUFFIXES.get(image_format, ())
+    given = output.suffix.lower()
+    if not suffixes or given in suffixes or given not in PHOTO_SUFFIXES:
+        return output
+    return output.with_suffix(suffixes[0])
+
+
+def _say_if_renamed(asked: Path, written: Path, image_format: str) -> None:
+    """One line on stderr when the file went under another name than asked."""
+    if written == asked:
+        return
+    print(
+        f"결과는 {image_format} 파일이라 {written.name}(으)로 저장했습니다 / "
+        f"The result is a {image_format} file, so it was saved as {written.name}",
+        file=sys.stderr,
+    )
 
 
 def _would_replace_photo(photo: Path, output: Path | None) -> bool:

@@ -1,5 +1,5 @@
-"""Seller-facing answers: API lines in Korean with English, and /preview
-without a photo saying so.
+"""Seller-facing answers: API lines in Korean with English, /preview without
+a photo saying so, and command-line files named for the format they hold.
 
 The web app runs on loopback and is driven through gradio_client, which sends
 no language: the app then answers in Korean with the English beside it.
@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import jpeg_bytes, real_photo
+from conftest import jpeg_bytes, png_bytes, real_photo, run_cli
 from PIL import Image
 
 from lite_app import ui
@@ -157,3 +157,91 @@ def test_a_changed_look_before_any_photo_keeps_the_page_as_it_is():
     # replaced, so a preview or notes already shown stay.
     image, notes = ui.refresh_preview(None, Look(scene="marble").to_json())
     assert image == {"__type__": "update"} and notes == {"__type__": "update"}
+
+
+# --- 3. command-line files named for the format written -----------------------------
+
+
+@pytest.fixture(scope="module")
+def coffee(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("photos") / "coffee.jpg"
+    small = real_photo("coffee").resize((300, 200))
+    path.write_bytes(jpeg_bytes(small))
+    return path
+
+
+def image_names(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.is_file())
+
+
+def renamed_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if "saved as" in line]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_edit_transparent_into_a_jpg_name_writes_a_png_and_says_so(coffee, tmp_path):
+    asked = tmp_path / "out.jpg"
+    done = run_cli("edit", str(coffee), "--target", "transparent", "-o", str(asked))
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / "out.png"
+    assert not asked.exists()
+    assert done.stdout.strip() == str(written)
+    image = Image.open(written)
+    assert (image.format, image.mode) == ("PNG", "RGBA")
+    line = renamed_line(done.stderr)
+    assert "PNG" in line and "out.png" in line and "저장했습니다" in line
+
+
+def test_edit_jpeg_target_into_a_png_name_writes_a_jpg(coffee, tmp_path):
+    done = run_cli(
+        "edit", str(coffee), "--target", "coupang", "-o", str(tmp_path / "out.PNG")
+    )
+    assert done.returncode == 0, done.stderr
+    assert image_names(tmp_path) == ["out.jpg"]
+    assert Image.open(tmp_path / "out.jpg").format == "JPEG"
+    assert "out.jpg" in renamed_line(done.stderr)
+
+
+@pytest.mark.parametrize("name", ["out.jpeg", "out.JPG", "out"], ids=str)
+def test_edit_keeps_a_name_that_does_not_claim_another_format(coffee, tmp_path, name):
+    done = run_cli(
+        "edit", str(coffee), "--target", "coupang", "-o", str(tmp_path / name)
+    )
+    assert done.returncode == 0, done.stderr
+    assert Image.open(tmp_path / name).format == "JPEG"
+    assert "saved as" not in done.stderr
+
+
+def test_cutout_into_a_jpg_name_writes_a_png(coffee, tmp_path):
+    done = run_cli("cutout", str(coffee), "-o", str(tmp_path / "cut.jpg"))
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "cut.jpg").exists()
+    image = Image.open(tmp_path / "cut.png")
+    assert (image.format, image.mode) == ("PNG", "RGBA")
+    assert "cut.png" in renamed_line(done.stderr)
+
+
+@pytest.mark.parametrize("command", ["edit", "cutout"])
+def test_a_corrected_name_that_is_the_photo_itself_is_refused(tmp_path, command):
+    photo = tmp_path / "bottle.png"
+    photo.write_bytes(png_bytes(real_photo("coffee").resize((300, 200))))
+    before = photo.read_bytes()
+    extra = ["--target", "transparent"] if command == "edit" else []
+    done = run_cli(command, str(photo), *extra, "-o", str(tmp_path / "bottle.jpg"))
+    assert done.returncode == 2
+    assert "original photo" in done.stderr and "원본" in done.stderr
+    assert photo.read_bytes() == before
+    assert image_names(tmp_path) == ["bottle.png"]
+
+
+def test_batch_names_each_file_for_the_format_it_holds(coffee, tmp_path):
+    photos = tmp_path / "in"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(coffee.read_bytes())
+    done = run_cli(
+        "batch", str(photos), str(tmp_path / "out"), "--target", "transparent"
+    )
+    assert done.returncode == 0, done.stderr
+    image = Image.open(tmp_path / "out" / "a-transparent.png")
+    assert (image.format, image.mode) == ("PNG", "RGBA")
