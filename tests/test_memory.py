@@ -117,7 +117,9 @@ REALLOCATION = textwrap.dedent(
     import numpy as np
     from lite_app import memory
 
-    took = memory.reuse_freed_pixels() if sys.argv[1] == "tuned" else False
+    if sys.argv[1] == "server":
+        memory.prefer_small_heap()
+    took = memory.reuse_freed_pixels() if sys.argv[1] != "plain" else False
 
     def one_round():
         arrays = [np.ones(size, np.uint8) for size in (3_000_000, 9_000_000, 5_000_000)]
@@ -154,6 +156,12 @@ def test_freed_pixel_arrays_are_reused_without_new_page_faults():
 
 
 @pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's")
-def test_glibcs_own_malloc_settings_win():
-    kept = reallocation_faults("tuned", {"MALLOC_MMAP_THRESHOLD_": "131072"})
-    assert kept["took"] is False
+def test_the_server_and_glibcs_own_settings_keep_the_plain_heap():
+    for mode, env in [
+        ("server", None),
+        ("tuned", {"LITE_MALLOC_REUSE": "0"}),
+        ("tuned", {"MALLOC_MMAP_THRESHOLD_": "131072"}),
+    ]:
+        kept = reallocation_faults(mode, env)
+        assert kept["took"] is False, (mode, env)
+    assert reallocation_faults("server")["faults"] > 500
