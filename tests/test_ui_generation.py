@@ -190,7 +190,8 @@ def test_the_handler_reports_every_step_and_charges_one_image(bottle):
             str(bottle), look_json(seed=1), "ko", token, None, None, progress
         )
     )
-    assert progress.updates == [((1, 2), "장면 그리는 중"), ((2, 2), "장면 그리는 중")]
+    painting = "장면 그리는 중 / Painting the scene"
+    assert progress.updates == [((1, 2), painting), ((2, 2), painting)]
     assert image.size == (64, 64)
     assert Image.open(download).size == (64, 64)
     assert "64x64" in receipt and same_token == token
@@ -243,7 +244,7 @@ def test_the_generated_image_reaches_the_outputs_and_each_step_shows(
         for status in seen
         for unit in status.progress_data or []
     ]
-    assert (1, 2, "장면 그리는 중") in shown
+    assert (1, 2, "장면 그리는 중 / Painting the scene") in shown
     assert recorder.calls[0].steps == [1, 2]
 
 
