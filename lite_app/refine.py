@@ -20,7 +20,11 @@ few pixels off. Refinement works on top of any model's probability:
    wide area, or keeping only its label), and the frame's outer edge shows a
    plain backdrop, what differs from that backdrop is the product.
    The step stands aside on textured or cluttered backgrounds, and when the
-   product's colours are close to the background's (white on white).
+   product's colours are close to the background's (white on white), unless
+   the product is see-through: clear material (a rim, a base) around a body
+   that shows the background faintly tinted. Glass's body then gets its alpha
+   from how far its colour has moved from the background's toward that
+   material's.
 4. Edges: a guided filter with the photo as guide snaps the edge to the
    photo's own edges and gives a soft, exact edge at full resolution.
 5. The seller's brush strokes are laid on last.
@@ -28,10 +32,13 @@ few pixels off. Refinement works on top of any model's probability:
 Confidence checks look at the result and say, in Korean and English, when it
 is likely wrong and what to do.
 
-Known limitation: see-through products (glass, clear plastic) keep their
-outline and opaque parts, but their body gets the model's own guess, which is
-usually too opaque. Estimating a body's partial transparency needs a matting
-model, which is not available here.
+Known limitation: a see-through body's alpha is read from its colour against
+a plain background, one material colour for the whole product; on a textured
+or cluttered background, or when the model itself was lost and the backdrop
+rescue took over, the body gets the model's own guess, which is usually too
+opaque. An opaque product that is faint inside a clearly drawn outline (a
+pale tray with a dark rim) on a background of nearly its colour is read as
+see-through too. A matting model would lift both; none is available here.
 """
 
 from __future__ import annotations
@@ -71,6 +78,12 @@ SHADOW_HUE = 0.04
 # mask, less what matches the background) stand this far from the
 # background's: a white product on white has nothing to tell it by.
 MIN_CONTRAST = 45.0
+# What the colour step can tell the seller about the product's colours.
+SAME_COLOUR, SEE_THROUGH = "same colour", "see-through"
+# A product of low contrast is see-through (glass) when clear material runs
+# along this share of its outline and this share of its inside is faint.
+SEE_THROUGH_RIM = 0.8
+SEE_THROUGH_BODY = 0.6
 # Below this typical distance the seller hears that the colours are close.
 SAME_COLOUR_CONTRAST = 22.0
 # Backgrounds with more local spread than this are textured: no colour step.
@@ -130,14 +143,14 @@ def refine(
 
     probability, passes = boxed_probability(photo, region, box is not None, predict)
     pixels = np.asarray(crop, np.float32)
-    alpha, matches_background = colour_refined(pixels, probability, crop)
+    alpha, finding = colour_refined(pixels, probability, crop)
     alpha = snap_edges(pixels, alpha)
 
     full = np.zeros((height, width), np.float32)
     x0, y0, x1, y1 = region
     full[y0:y1, x0:x1] = alpha
     full = apply_edits(full, edits)
-    warnings = confidence_warnings(full, box is not None, matches_background)
+    warnings = confidence_warnings(full, box is not None, finding)
     return Refinement(alpha=full, warnings=warnings, passes=passes)
 
 
@@ -251,12 +264,12 @@ def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def colour_refined(
     pixels: np.ndarray, probability: np.ndarray, photo: Image.Image | None = None
-) -> tuple[np.ndarray, bool]:
+) -> tuple[np.ndarray, str | None]:
     """A hard mask where the photo's colours settle what the model could not.
 
     ``photo``, when given, is ``pixels`` as an image (its smaller analysis copy
     is then made without a round trip through floats). Returns the mask and
-    whether the product's colours match the background.
+    what the colours tell about the product: SAME_COLOUR, SEE_THROUGH or None.
     """
     mask = probability >= 0.5
     # Where the colour step cannot help, the model's own soft mask stays.
@@ -264,35 +277,39 @@ def colour_refined(
     small = _analysis_copy(pixels if photo is None else photo)
     rescued = backdrop_rescue(small, probability, mask)
     if rescued is not None:
-        return rescued.astype(np.float32), False
+        return rescued.astype(np.float32), None
     if is_unsure(probability, mask):
         logger.debug("the model is unsure over a wide area; colour step skipped")
-        return model_alpha, False
+        return model_alpha, None
     small_mask = _resize_bool(mask, small.shape[1::-1])
     background = background_estimate(small, small_mask)
     if background is None:
-        return model_alpha, False
+        return model_alpha, None
     colour, spread = background
     if spread > TEXTURED_SPREAD:
         logger.debug("background is textured (spread %.1f)", spread)
-        return model_alpha, False
+        return model_alpha, None
 
     matches = matches_colour(small, colour, spread) | shadow_of(small, colour)
     plain = plain_share(small, small_mask, spread)
     if plain < MIN_PLAIN_SHARE and not (plain >= 0.9 and spread <= QUIET_SPREAD):
         logger.debug("background around the product is not plain")
-        return model_alpha, False
+        return model_alpha, None
     contrast, typical = product_contrast(small, colour, small_mask, matches)
+    material = None
     if contrast < MIN_CONTRAST:
-        logger.debug("product contrast %.0f is low; colour step skipped", contrast)
-        return model_alpha, typical < SAME_COLOUR_CONTRAST
+        material = see_through_material(small, colour, spread, small_mask, matches)
+        if material is None:
+            logger.debug("product contrast %.0f is low; colour step skipped", contrast)
+            return model_alpha, SAME_COLOUR if typical < SAME_COLOUR_CONTRAST else None
+        logger.debug("see-through product: its body's alpha from its colour")
     carve = carve_regions(small_mask, matches)
 
     # At full size, only around the mask: nothing changes further out.
     radius = band_radius(pixels.shape)
     window = window_around(mask, radius + 2)
     if window is None:
-        return mask.astype(np.float32), False
+        return mask.astype(np.float32), None
     x0, y0, x1, y1 = window
     part = pixels[y0:y1, x0:x1]
     size = (x1 - x0, y1 - y0)
@@ -303,11 +320,15 @@ def colour_refined(
     tolerance = MATCH_DISTANCE + MATCH_SPREADS * spread
     shadow = shadow_of(part, part_colour)
     background = (distance <= tolerance) | shadow
-    # Only a clear difference makes a pixel product; one between the two
-    # (see-through glass, a soft shadow's rim) keeps the model's own value.
+    # Only a clear difference makes a pixel product; one between the two (a
+    # soft shadow's rim) keeps the model's own value, or on a see-through
+    # product how far its colour has moved toward the clear material's.
     distinct = (distance > 2 * tolerance) & ~shadow
     part_mask = mask[y0:y1, x0:x1]
-    soft = model_alpha[y0:y1, x0:x1]
+    if material is None:
+        soft = model_alpha[y0:y1, x0:x1]
+    else:
+        soft = see_through_alpha(part, part_colour, material)
     decided = np.where(part_mask & distinct, 1.0, np.where(part_mask, soft, 0.0))
     decided = np.where(part_mask & part_carve & background, 0.0, decided)
 
@@ -318,7 +339,54 @@ def colour_refined(
     decided = np.where(band & distinct, 1.0, decided)
     result = mask.astype(np.float32)
     result[y0:y1, x0:x1] = decided
-    return result, False
+    return result, None if material is None else SEE_THROUGH
+
+
+def see_through_material(
+    pixels: np.ndarray,
+    colour: np.ndarray,
+    spread: float,
+    mask: np.ndarray,
+    matches: np.ndarray,
+) -> np.ndarray | None:
+    """The colour of a see-through product's clear material, or None.
+
+    Glass or clear plastic shows the background through its body, a little
+    tinted: most of the mask's inside is neither the background's colour nor
+    clearly different from it, while clear material (a rim, a base, a label)
+    runs along most of the mask's outline. A product of its own colour close
+    to the background's has no such outline.
+    """
+    inside = erode(mask, 2)
+    if inside.sum() < 20:
+        return None
+    distance = colour_distance(pixels, colour)
+    tolerance = MATCH_DISTANCE + MATCH_SPREADS * spread
+    distinct = (distance > 2 * tolerance) & ~shadow_of(pixels, colour)
+    faint = ~matches & ~distinct
+    outline = mask & ~inside
+    rim = float(dilate(distinct, 2)[outline].mean())
+    body = float(faint[inside].mean())
+    # The model's edge may sit just inside the rim.
+    material = dilate(mask, 2) & distinct
+    if rim < SEE_THROUGH_RIM or body < SEE_THROUGH_BODY or not material.any():
+        return None
+    return np.median(pixels[material], axis=0).astype(np.float32)
+
+
+def see_through_alpha(
+    pixels: np.ndarray, background: np.ndarray, material: np.ndarray
+) -> np.ndarray:
+    """How far each pixel's colour has moved from the background's toward the
+    clear material's: a see-through body's share of covering what is behind it.
+    """
+    moved = np.zeros(pixels.shape[:2], np.float32)
+    span = np.zeros(pixels.shape[:2], np.float32)
+    for channel in range(3):
+        toward = material[channel] - background[..., channel]
+        moved += (pixels[..., channel] - background[..., channel]) * toward
+        span += toward * toward
+    return np.clip(moved / np.maximum(span, 1.0), 0.0, 1.0)
 
 
 def backdrop_product(pixels: np.ndarray) -> np.ndarray | None:
@@ -857,6 +925,13 @@ WARN_SAME_COLOUR = (
     "The product's colours are close to the background's, so its edges may be "
     "off. A background of a contrasting colour gives a cleaner cutout.",
 )
+WARN_SEE_THROUGH = (
+    "투명한 상품으로 보여 속의 투명도를 사진 색으로 어림했습니다. 윤곽과 불투명한 "
+    "부분은 그대로지만 속은 실제와 다를 수 있으니 확인하고 브러시로 고쳐 주세요.",
+    "The product looks see-through, so how clear its body is was estimated from "
+    "the photo's colours. Its outline and opaque parts are kept; check the body "
+    "and fix it with the brush if needed.",
+)
 BORDER_SHARE = 0.5
 EMPTY_SHARE = 0.005
 FULL_SHARE = 0.95
@@ -865,9 +940,12 @@ RAGGED_SOFT_SHARE = 0.25
 
 
 def confidence_warnings(
-    alpha: np.ndarray, boxed: bool, matches_background: bool
+    alpha: np.ndarray, boxed: bool, finding: str | None = None
 ) -> tuple[Warning_, ...]:
-    """What is likely wrong with this cutout, each with what to do about it."""
+    """What is likely wrong with this cutout, each with what to do about it.
+
+    ``finding`` is what the colour step told about the product's colours.
+    """
     solid = alpha >= 0.5
     share = float(solid.mean())
     warnings: list[Warning_] = []
@@ -877,10 +955,13 @@ def confidence_warnings(
         warnings.append(WARN_EMPTY)
     if share > FULL_SHARE:
         warnings.append(WARN_FULL)
-    if share > 0 and is_ragged(alpha, solid):
+    # A see-through body is half-transparent on purpose, not a ragged edge.
+    if share > 0 and finding != SEE_THROUGH and is_ragged(alpha, solid):
         warnings.append(WARN_RAGGED)
-    if matches_background:
+    if finding == SAME_COLOUR:
         warnings.append(WARN_SAME_COLOUR)
+    if finding == SEE_THROUGH:
+        warnings.append(WARN_SEE_THROUGH)
     return tuple(warnings)
 
 

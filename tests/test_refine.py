@@ -175,7 +175,7 @@ def test_edges_snap_to_the_photo_when_the_mask_is_off():
     ids=["almost-empty", "almost-full", "touches-the-border", "ragged"],
 )
 def test_confidence_warnings_name_the_problem_and_what_to_do(alpha, expected):
-    warnings = refine.confidence_warnings(alpha.astype(np.float32), False, False)
+    warnings = refine.confidence_warnings(alpha.astype(np.float32), False)
     assert expected in warnings
     ko, en = expected
     assert ("상자" in ko or "브러시" in ko or "배경" in ko) and en.endswith(".")
@@ -197,9 +197,41 @@ def test_a_product_like_its_background_is_flagged_and_kept_whole():
     assert iou(np.asarray(result.mask, np.float32) / 255, truth) > 0.95
 
 
+def glass_photo() -> tuple[Image.Image, np.ndarray]:
+    """A tumbler: a see-through body (alpha 0.3), a nearly opaque rim and base."""
+    s = 4
+    big = Image.new("L", (SIDE * s, SIDE * s), 0)
+    draw = ImageDraw.Draw(big)
+    body = [(150, 80), (330, 80), (310, 420), (170, 420)]
+    draw.polygon([(x * s, y * s) for x, y in body], fill=77, outline=235, width=6 * s)
+    draw.rectangle((170 * s, 385 * s, 310 * s, 420 * s), fill=225)
+    truth = np.asarray(big.reduce(s), np.float32) / 255
+    ramp = np.linspace(1.0, 0.9, SIDE, dtype=np.float32)[:, None, None]
+    backdrop = np.array((150, 152, 148), np.float32) * ramp
+    a = truth[..., None]
+    pixels = a * np.array((215, 228, 232), np.float32) + (1 - a) * backdrop
+    pixels += np.random.default_rng(3).normal(0, 2, pixels.shape)
+    photo = Image.fromarray(np.clip(np.round(pixels), 0, 255).astype(np.uint8))
+    return photo, truth
+
+
+@pytest.mark.parametrize("box", [None, (130, 60, 350, 440)], ids=["free", "boxed"])
+def test_a_glass_keeps_its_outline_and_a_see_through_body(box):
+    photo, truth = glass_photo()
+    result = cutout.cut_out(photo, box=box)
+    alpha = np.asarray(result.mask, np.float32) / 255
+    body = (truth > 0.25) & (truth < 0.35)
+    assert (alpha[body] < 0.5).all()  # not filled in as if opaque
+    assert np.abs(alpha[body] - truth[body]).mean() < 0.1
+    assert (alpha[truth >= 0.85] >= 0.5).mean() > 0.98  # rim and base
+    assert iou(alpha, truth) > 0.9
+    assert refine.WARN_SEE_THROUGH in result.warnings
+    assert refine.WARN_RAGGED not in result.warnings
+
+
 def test_a_box_hint_turns_off_the_border_warning():
     full = np.pad(np.ones((200, 120), np.float32), ((0, 0), (0, 80)))
-    assert refine.WARN_BORDER not in refine.confidence_warnings(full, True, False)
+    assert refine.WARN_BORDER not in refine.confidence_warnings(full, True)
 
 
 def test_cutout_warnings_reach_the_sellers_notes():
