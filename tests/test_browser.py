@@ -144,6 +144,17 @@ def test_a_korean_prompt_and_enter_pick_a_scene(page, app, coffee):
     assert note.inner_text().strip()
 
 
+def test_removing_the_photo_asks_for_one_and_keeps_the_preview(page, app, coffee):
+    open_app(page, app)
+    upload(page, coffee)
+    shown = preview_src(page)
+    page.locator("#photo button[aria-label='지우기']").click()
+    message = toast_text(page)
+    assert "먼저 상품 사진을 올려 주세요." in message
+    assert "Upload a product photo first." in message
+    assert page.locator("#preview img").first.get_attribute("src") == shown
+
+
 def test_a_corrupt_file_gets_a_readable_korean_notice(page, app, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0" + b"not really a photo" * 20)
@@ -245,6 +256,9 @@ def test_the_english_page_shows_no_korean_outside_the_sellers_data(page, app):
     page.get_by_text("Make the full-size image").first.wait_for(timeout=30_000)
     page.locator("#scenes").get_by_text("Cloudy sky").wait_for(timeout=30_000)
     page.get_by_text("images left").first.wait_for(timeout=30_000)
+    # The Korean page shows the English line too; wait for the Korean to go.
+    left = page.locator("#images-left")
+    left.get_by_text("남은 이미지").wait_for(state="hidden", timeout=30_000)
     for accordion in page.locator("button.label-wrap").all():
         accordion.click()
     page.get_by_text("Product size").first.wait_for(state="visible")
