@@ -176,16 +176,17 @@ def preview_photo(
     look_json: str,
     language: str = "ko",
     request: gr.Request | None = None,
-) -> tuple[Image.Image | None, str]:
-    """A small free preview of the current look (API: /preview).
+) -> tuple[str, str]:
+    """A small free preview of the current look (API: /preview): its file and notes.
 
     Without a photo it says so, like every other event, and leaves the
-    preview and notes already shown as they are.
+    preview and notes already shown as they are. Images go out as files of
+    their own (see :func:`save_result`).
     """
     if not photo:
         raise gr.Error(_no_photo_message(language), print_exception=False)
     result = _run_edit(photo, look_json, language, preview=True, request=request)
-    return result.image, notes_markdown(result.notes, language)
+    return str(save_result(result)), notes_markdown(result.notes, language)
 
 
 def refresh_preview(
@@ -211,7 +212,7 @@ def edit_photo(
     visitor_token: str = "",
     request: gr.Request | None = None,
     profile: gr.OAuthProfile | None = None,
-) -> tuple[Image.Image, str, str, str, str]:
+) -> tuple[str, str, str, str, str]:
     """The full-size image and its file, for one image of credit (API: /edit).
 
     Returns the image, the file, the receipt, the visitor token (a new one when
@@ -233,10 +234,10 @@ def edit_photo(
         request=request,
         charge_to=visitor.visitor_id,
     )
-    path = save_result(result)
+    path = str(save_result(result))
     return (
-        result.image,
-        str(path),
+        path,
+        path,
         receipt_markdown(result, language),
         visitor.token,
         credits_markdown(visitor.visitor_id, language),
@@ -320,7 +321,7 @@ async def generate_photo(
     request: gr.Request | None = None,
     profile: gr.OAuthProfile | None = None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's own marker)
-) -> tuple[Image.Image, str | None, str, str, str]:
+) -> tuple[str, str | None, str, str, str]:
     """The full-size image on a generated scene (API: /generate).
 
     Returns what /edit returns; a fallback's file is None (see
@@ -430,7 +431,7 @@ def _generate_and_charge(
 
 def generation_outputs(
     result: Result, visitor: visitors.Visitor, language: str = "ko"
-) -> tuple[Image.Image, str | None, str, str, str]:
+) -> tuple[str, str | None, str, str, str]:
     """The image, file, receipt, token and images-left line of a generation.
 
     A fallback has no file: its image is a free preview-size one.
@@ -439,7 +440,7 @@ def generation_outputs(
     if result.generated:
         path = str(save_result(result))
         return (
-            result.image,
+            path,
             path,
             receipt_markdown(result, language),
             visitor.token,
@@ -450,7 +451,7 @@ def generation_outputs(
     receipt = "\n\n".join(
         [_in(language, "generation_fell_back"), notes_markdown(result.notes, language)]
     )
-    return small, None, receipt, visitor.token, left
+    return str(save_image(small, "preview.png")), None, receipt, visitor.token, left
 
 
 def show_download_if_made(path: str | None) -> dict[str, Any]:
@@ -817,12 +818,30 @@ def _in(language: str, key: str) -> str:
 
 
 def save_result(result: Result) -> Path:
-    """Write the result's bytes under a fresh folder; old folders are pruned."""
+    """Write the result's bytes under a fresh folder; old folders are pruned.
+
+    Every image the app shows goes out this way, never as a Pillow image:
+    Gradio writes those into its cache under a name made from their pixels,
+    in place, so two sellers getting the same picture at once (a sample
+    photo, say) could be sent a half-written file. A fresh folder per result,
+    which Gradio copies into its cache by renaming, cannot collide.
+    """
+    return _fresh_file(result.filename, result.data)
+
+
+def save_image(image: Image.Image, filename: str) -> Path:
+    """A PNG of ``image`` under a fresh folder, as :func:`save_result`."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return _fresh_file(filename, buffer.getvalue())
+
+
+def _fresh_file(filename: str, data: bytes) -> Path:
     prune_results()
     folder = OUTPUT_ROOT / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / result.filename
-    path.write_bytes(result.data)
+    path = folder / filename
+    path.write_bytes(data)
     return path
 
 
@@ -1631,6 +1650,7 @@ def build_demo() -> gr.Blocks:
 def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
     """Start the server on 127.0.0.1:PORT (0.0.0.0 on a Hugging Face Space)."""
     memory.cap_memory_arenas()
+    memory.prefer_small_heap()
     cutouts.keep_model_memory_low()
     demo = demo or build_demo()
     on_space = bool(os.environ.get("SPACE_ID"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import jpeg_bytes, real_photo
+from PIL import Image
 
 from lite_app import memory, ui
 from lite_app.look import Look
@@ -87,8 +88,8 @@ def test_every_web_edit_gives_memory_back(tmp_path, monkeypatch):
     release = memory.release_free_memory
     monkeypatch.setattr(memory, "release_free_memory", lambda: trims.append(release()))
 
-    image, _ = ui.preview_photo(str(photo), Look().to_json(), "ko")
-    assert max(image.size) == 512
+    shown, _ = ui.preview_photo(str(photo), Look().to_json(), "ko")
+    assert max(Image.open(shown).size) == 512
     with pytest.raises(ui.gr.Error):
         ui.preview_photo(str(photo), '{"scale": 9}', "ko")
     assert len(trims) == 2

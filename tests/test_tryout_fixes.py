@@ -245,3 +245,21 @@ def test_batch_names_each_file_for_the_format_it_holds(coffee, tmp_path):
     assert done.returncode == 0, done.stderr
     image = Image.open(tmp_path / "out" / "a-transparent.png")
     assert (image.format, image.mode) == ("PNG", "RGBA")
+
+
+def test_every_shown_image_is_a_file_of_its_own(tmp_path):
+    """Two sellers previewing the same photo and look get two whole files.
+
+    Gradio caches a Pillow image under a name made from its pixels and writes
+    it in place, so identical pictures at the same moment shared one file that
+    could be read half-written; each result is now its own file.
+    """
+    photo = tmp_path / "rocket.jpg"
+    photo.write_bytes(jpeg_bytes(real_photo("rocket")))
+    first, _ = ui.preview_photo(str(photo), Look().to_json(), "ko")
+    second, _ = ui.preview_photo(str(photo), Look().to_json(), "ko")
+    assert first != second
+    assert Path(first).read_bytes() == Path(second).read_bytes()
+    with Image.open(first) as shown:
+        assert max(shown.size) == 512
+        shown.load()

@@ -192,8 +192,7 @@ def test_the_handler_reports_every_step_and_charges_one_image(bottle):
     )
     painting = "장면 그리는 중 / Painting the scene"
     assert progress.updates == [((1, 2), painting), ((2, 2), painting)]
-    assert image.size == (64, 64)
-    assert Image.open(download).size == (64, 64)
+    assert Image.open(image).size == (64, 64) and image == download
     assert "64x64" in receipt and same_token == token
     assert "남은 이미지 4장" in left
     charges = [row for row in credits.ledger_rows(visitor_id) if row.kind == "charge"]
