@@ -151,11 +151,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "fix": ("누끼 다듬기", "Fix the cutout"),
     "fix_help": (
         "초록 브러시는 상품에 더하고, 빨강은 지웁니다. 파랑으로 상품 둘레를 그리면 "
-        "그 안에서만 상품을 찾습니다. 유리나 투명한 상품은 윤곽과 불투명한 부분만 "
-        "정확하고, 속은 대개 실제보다 불투명하게 나옵니다.",
+        "그 안에서만 상품을 찾습니다. 유리나 투명한 상품은 단색 배경에서는 속의 "
+        "투명도를 색으로 짐작하지만, 복잡한 배경에서는 속이 실제보다 불투명하게 "
+        "나오기 쉽습니다.",
         "Green adds to the product, red erases. Circle the product in blue to look "
-        "for it only there. Glass and other see-through products keep their outline "
-        "and opaque parts; their body usually comes out more opaque than it is.",
+        "for it only there. On a plain background the body of a glass or other "
+        "see-through product gets its transparency estimated from its colour; on a "
+        "busy background it usually comes out more opaque than it is.",
     ),
     "fix_apply": ("누끼에 적용", "Apply to the cutout"),
     "fix_clear": ("처음대로", "Start over"),
