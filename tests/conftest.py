@@ -3,10 +3,12 @@ fresh data folder for every test."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +105,37 @@ def run_cli(
         env=env,
         timeout=timeout,
     )
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def launched_app(data_dir: Path) -> Iterator[str]:
+    """The web app in this process on a free loopback port; yields its address.
+
+    Its data (visitor secret, credits) lives in ``data_dir``.
+    """
+    from lite_app.cutout import warm_up
+    from lite_app.ui import build_demo
+
+    warm_up(download=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LITE_DATA_DIR", str(data_dir))
+        demo = build_demo()
+        port = free_port()
+        demo.launch(
+            server_name="127.0.0.1",
+            server_port=port,
+            prevent_thread_lock=True,
+            quiet=True,
+            max_file_size="30mb",
+        )
+        try:
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            demo.close()

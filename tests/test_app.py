@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
-from conftest import jpeg_bytes, real_photo
+from conftest import jpeg_bytes, launched_app, real_photo
 from PIL import Image
 
 gradio_client = pytest.importorskip("gradio_client")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from lite_app.cutout import warm_up
-    from lite_app.ui import build_demo
-
-    warm_up(download=True)
-    with pytest.MonkeyPatch.context() as patch:
-        # The app keeps its visitor secret in the data folder; each test
-        # then gets its own database through the autouse fixture.
-        patch.setenv("LITE_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
-        demo = build_demo()
-        port = free_port()
-        demo.launch(
-            server_name="127.0.0.1",
-            server_port=port,
-            prevent_thread_lock=True,
-            quiet=True,
-            max_file_size="30mb",
-        )
-        yield f"http://127.0.0.1:{port}/"
-        demo.close()
+    # The app keeps its visitor secret in the data folder; each test then
+    # gets its own database through the autouse fixture.
+    with launched_app(tmp_path_factory.mktemp("app-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

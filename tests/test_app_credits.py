@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 from datetime import date, timedelta
 from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import jpeg_bytes, real_photo, run_cli
+from conftest import jpeg_bytes, launched_app, real_photo, run_cli
 from PIL import Image
 from starlette.requests import Request
 
@@ -28,30 +27,10 @@ AppError = gradio_client.exceptions.AppError
 GREEN = (0, 200, 0)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from lite_app.cutout import warm_up
-
-    warm_up(download=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LITE_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
-        demo = ui.build_demo()
-        port = free_port()
-        demo.launch(
-            server_name="127.0.0.1",
-            server_port=port,
-            prevent_thread_lock=True,
-            quiet=True,
-            max_file_size="30mb",
-        )
-        yield f"http://127.0.0.1:{port}"
-        demo.close()
+    with launched_app(tmp_path_factory.mktemp("app-data")) as url:
+        yield url.rstrip("/")
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from types import SimpleNamespace
 
 import pytest
-from conftest import jpeg_bytes, synthetic_product
+from conftest import free_port, jpeg_bytes, synthetic_product
 
 from lite_app import limits
 from lite_app.errors import RateLimited
@@ -156,12 +155,6 @@ def test_the_address_comes_from_the_connection_unless_a_proxy_is_trusted(
     monkeypatch.setenv("LITE_TRUST_FORWARDED", "1")
     assert limits.client_address(request) == "203.0.113.7"
     assert limits.client_address(None) == limits.UNKNOWN_ADDRESS
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_app_refuses_a_flood_from_one_address(monkeypatch, tmp_path):

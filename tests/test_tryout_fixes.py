@@ -7,11 +7,10 @@ no language: the app then answers in Korean with the English beside it.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
-from conftest import jpeg_bytes, png_bytes, real_photo, run_cli
+from conftest import jpeg_bytes, launched_app, png_bytes, real_photo, run_cli
 from PIL import Image
 
 from lite_app import ui
@@ -26,30 +25,10 @@ AppError = gradio_client.exceptions.AppError
 PROMPT = "대리석 위"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from lite_app.cutout import warm_up
-
-    warm_up(download=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LITE_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
-        demo = ui.build_demo()
-        port = free_port()
-        demo.launch(
-            server_name="127.0.0.1",
-            server_port=port,
-            prevent_thread_lock=True,
-            quiet=True,
-            max_file_size="30mb",
-        )
-        yield gradio_client.Client(f"http://127.0.0.1:{port}/", verbose=False)
-        demo.close()
+    with launched_app(tmp_path_factory.mktemp("app-data")) as url:
+        yield gradio_client.Client(url, verbose=False)
 
 
 @pytest.fixture(scope="module")
