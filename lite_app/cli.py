@@ -18,6 +18,7 @@ from lite_app.errors import LiteError
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL")
 
 # Modules that add subcommands; each has register(subparsers).
 COMMAND_MODULES: list[str] = [
@@ -25,6 +26,10 @@ COMMAND_MODULES: list[str] = [
     "lite_app.admin_cli",
     "lite_app.words.cli",
 ]
+
+
+class SettingInvalid(LiteError):
+    """A setting in the environment cannot be used."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,12 +45,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool = False) -> None:
-    level = "DEBUG" if verbose else os.environ.get("LITE_LOG_LEVEL", "WARNING")
+    level = "DEBUG" if verbose else log_level_setting()
     logging.basicConfig(
-        level=level.upper(),
+        level=level,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+
+
+def log_level_setting() -> str:
+    """``LITE_LOG_LEVEL`` as a level name (WARNING when unset).
+
+    Raises :class:`SettingInvalid` for a name ``logging`` does not know.
+    """
+    level = os.environ.get("LITE_LOG_LEVEL", "").strip().upper() or "WARNING"
+    if level not in LOG_LEVELS:
+        raise SettingInvalid(
+            f"LITE_LOG_LEVEL 값 {level!r}은(는) 로그 수준이 아닙니다. "
+            "DEBUG, INFO, WARNING, ERROR 중 하나로 정해 주세요.",
+            f"LITE_LOG_LEVEL {level!r} is not a log level. "
+            "Use DEBUG, INFO, WARNING or ERROR.",
+        )
+    return level
+
+
+def check_settings() -> None:
+    """Read every setting once, so a bad one stops a command before it starts."""
+    from lite_app.config import settings
+
+    try:
+        settings()
+    except ValueError as error:
+        raise SettingInvalid(
+            f"환경 변수 설정이 잘못되었습니다 ({error}). 고친 뒤 다시 실행해 주세요.",
+            f"A setting in the environment is not valid: {error}. "
+            "Fix it and run again.",
+        ) from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else EXIT_OK
-    configure_logging(args.verbose)
+    try:
+        configure_logging(args.verbose)
+        check_settings()
+    except SettingInvalid as error:
+        print(error.user_message(), file=sys.stderr)
+        return EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
