@@ -42,12 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     edit = subparsers.add_parser("edit", help="one photo to a marketplace image")
     edit.add_argument("photo", type=Path)
     _add_look_options(edit)
-    edit.add_argument("-o", "--output", type=Path, help="file or folder to write")
+    edit.add_argument(
+        "-o", "--output", type=_output_name, help="file or folder to write"
+    )
     edit.set_defaults(func=run_edit)
 
     cutout = subparsers.add_parser("cutout", help="the product on transparency")
     cutout.add_argument("photo", type=Path)
-    cutout.add_argument("-o", "--output", type=Path, required=True)
+    cutout.add_argument("-o", "--output", type=_output_name, required=True)
     cutout.add_argument(
         "--box", type=_box, help="x0,y0,x1,y1: a box around the product"
     )
@@ -138,23 +140,42 @@ def _box(text: str) -> list[int]:
     return box
 
 
+def _output_name(text: str) -> Path:
+    """``-o``: a file or folder name, not empty and not only an ending."""
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "저장할 파일 이름이 비어 있습니다. 파일 이름이나 폴더를 지정해 주세요 / "
+            "the output name is empty; give a file name or a folder"
+        )
+    if path.name.lower() in PHOTO_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"{path.name}은(는) 확장자뿐입니다. 앞에 이름을 붙여 주세요 "
+            f"(예: result{path.name}) / {path.name} is only a file ending; "
+            f"put a name before it (for example result{path.name})"
+        )
+    return path
+
+
 def run_edit(args: argparse.Namespace) -> int:
     from lite_app.cutout import keep_model_memory_low
     from lite_app.editor import edit
+    from lite_app.export import parse_target
 
     keep_model_memory_low()
     look = _look_or_exit(args)
     if look is None:
         return EXIT_USAGE
-    if _would_replace_photo(args.photo, args.output):
+    expected = parse_target(look.target).format
+    if args.output is not None and _output_refused(args.photo, args.output, expected):
         return EXIT_USAGE
     result = edit(args.photo, look, photo_name=args.photo.name, download_weights=True)
     asked = _output_path(args.output, result.filename, args.photo.parent)
-    output = matching_suffix(asked, result.format)
-    if _would_replace_photo(args.photo, output):
+    if _output_refused(args.photo, asked, result.format):
         return EXIT_USAGE
+    output = matching_suffix(asked, result.format)
     write_output(output, result.data)
-    _say_if_renamed(asked, output, result.format)
+    _say_how_named(asked, output, result.format)
     for note in result.notes:
         print(f"{note.ko} / {note.en}", file=sys.stderr)
     print(output)
@@ -166,11 +187,9 @@ def run_cutout(args: argparse.Namespace) -> int:
     from lite_app.intake import load_photo
 
     keep_model_memory_low()
-    output = matching_suffix(args.output, "PNG")
-    if _would_replace_photo(args.photo, args.output) or _would_replace_photo(
-        args.photo, output
-    ):
+    if _output_refused(args.photo, args.output, "PNG"):
         return EXIT_USAGE
+    output = matching_suffix(args.output, "PNG")
     photo = load_photo(args.photo)
     alpha = photo.image.getchannel("A") if photo.has_alpha else None
     box = tuple(args.box) if args.box else None
@@ -178,11 +197,38 @@ def run_cutout(args: argparse.Namespace) -> int:
     buffer = io.BytesIO()
     cutout.rgba().save(buffer, "PNG")
     write_output(output, buffer.getvalue())
-    _say_if_renamed(args.output, output, "PNG")
+    _say_how_named(args.output, output, "PNG")
     for ko, en in cutout.warnings:
         print(f"{ko} / {en}", file=sys.stderr)
     print(output)
     return EXIT_OK
+
+
+def _output_refused(photo: Path, asked: Path, image_format: str) -> bool:
+    """True, with a message, when writing would replace a file nobody named.
+
+    The file written is ``asked`` with its ending corrected for the format
+    (see :func:`matching_suffix`): neither the photo itself nor, when the
+    ending changes, another file already under the corrected name may be
+    replaced. Naming an existing file exactly replaces it, as usual.
+    """
+    if asked.is_dir():
+        return False
+    output = matching_suffix(asked, image_format)
+    if _would_replace_photo(photo, asked) or _would_replace_photo(photo, output):
+        return True
+    if output == asked or not output.exists() or _same_file(asked, output):
+        return False
+    print(
+        f"결과는 {image_format} 파일이라 {output.name}(으)로 저장해야 하는데, "
+        "그 이름의 파일이 이미 있어 아무것도 저장하지 않았습니다. "
+        f"그 파일을 바꾸려면 -o {output.name} 로, 아니면 다른 이름을 지정해 주세요.\n"
+        f"The result is a {image_format} file, so it would be saved as "
+        f"{output.name}, but a file with that name is already there; nothing "
+        f"was written. Give -o {output.name} to replace it, or another name.",
+        file=sys.stderr,
+    )
+    return True
 
 
 # The file name endings each written format answers to.
@@ -204,15 +250,23 @@ def matching_suffix(output: Path, image_format: str) -> Path:
     return output.with_suffix(suffixes[0])
 
 
-def _say_if_renamed(asked: Path, written: Path, image_format: str) -> None:
-    """One line on stderr when the file went under another name than asked."""
-    if written == asked:
-        return
-    print(
-        f"결과는 {image_format} 파일이라 {written.name}(으)로 저장했습니다 / "
-        f"The result is a {image_format} file, so it was saved as {written.name}",
-        file=sys.stderr,
-    )
+def _say_how_named(asked: Path, written: Path, image_format: str) -> None:
+    """One line on stderr when the file's name is not what it holds suggests."""
+    endings = FORMAT_SUFFIXES.get(image_format, ())
+    if written != asked:
+        print(
+            f"결과는 {image_format} 파일이라 {written.name}(으)로 저장했습니다 / "
+            f"The result is a {image_format} file, so it was saved as {written.name}",
+            file=sys.stderr,
+        )
+    elif endings and written.suffix.lower() not in endings:
+        print(
+            f"{written.name}은(는) {image_format} 이미지인데 이름이 {endings[0]}(으)로 "
+            "끝나지 않아 일부 앱이나 마켓에서 열리지 않을 수 있습니다 / "
+            f"{written.name} holds a {image_format} image but its name does not end "
+            f"in {endings[0]}, so some apps and marketplaces may not open it",
+            file=sys.stderr,
+        )
 
 
 def _would_replace_photo(photo: Path, output: Path | None) -> bool:

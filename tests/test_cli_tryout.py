@@ -52,3 +52,56 @@ def test_a_lower_case_log_level_is_accepted(coffee: Path, tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert output.read_bytes()[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(
+    ("command", "asked", "taken"),
+    [("edit", "other.png", "other.jpg"), ("cutout", "other.jpg", "other.png")],
+    ids=["edit-jpeg-named-png", "cutout-png-named-jpg"],
+)
+def test_a_corrected_name_never_replaces_a_file_nobody_named(
+    coffee: Path, tmp_path: Path, command: str, asked: str, taken: str
+) -> None:
+    other = tmp_path / taken
+    other.write_bytes(jpeg_bytes(real_photo("chelsea")))
+    before = other.read_bytes()
+
+    refused = run_cli(command, str(coffee), "-o", str(tmp_path / asked))
+    assert refused.returncode == 2
+    assert other.read_bytes() == before
+    assert not (tmp_path / asked).exists()
+    assert taken in refused.stderr and has_korean(refused.stderr)
+    assert refused.stdout == ""
+
+    # Naming that file exactly is an ordinary overwrite.
+    replaced = run_cli(command, str(coffee), "-o", str(other))
+    assert replaced.returncode == 0, replaced.stderr
+    assert other.read_bytes() != before
+    assert replaced.stdout.strip() == str(other)
+
+
+@pytest.mark.parametrize(
+    "asked", ["", "out/.jpg", ".PNG"], ids=["empty", "hidden-jpg", "only-ending"]
+)
+def test_an_empty_or_ending_only_output_name_is_refused(
+    coffee: Path, tmp_path: Path, asked: str
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    env = env_with(PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    done = run_cli("edit", str(coffee), "-o", asked, cwd=work, env=env)
+    assert done.returncode == 2
+    assert has_korean(done.stderr) and "name" in done.stderr
+    assert list(work.rglob("*")) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coffee.jpg", "work"]
+
+
+def test_a_jpeg_named_txt_is_written_with_a_bilingual_note(
+    coffee: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "x.txt"
+    done = run_cli("edit", str(coffee), "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    assert output.read_bytes()[:2] == b"\xff\xd8"
+    note = [line for line in done.stderr.splitlines() if "x.txt" in line]
+    assert len(note) == 1 and has_korean(note[0]) and ".jpg" in note[0]
