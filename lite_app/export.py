@@ -157,7 +157,8 @@ def _jpeg_within_cap(image: Image.Image, target: Target) -> tuple[bytes, int]:
             high = quality - 1
     if found is None:
         raise _too_large(target)
-    logger.warning("JPEG quality lowered to %d to fit %s", found[1], target.name)
+    # The highest quality within the market's cap is the promised behaviour.
+    logger.info("JPEG quality lowered to %d to fit %s", found[1], target.name)
     return found
 
 

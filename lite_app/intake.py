@@ -318,7 +318,9 @@ def _fit(
         max(1, round(width * max_side / longer)),
         max(1, round(height * max_side / longer)),
     )
-    logger.warning(
+    # Working at a smaller size is how every large photo is handled (the
+    # result's size comes from its target), so this is news, not a warning.
+    logger.info(
         "Photo downscaled from %dx%d to %dx%d to fit %d px",
         width,
         height,

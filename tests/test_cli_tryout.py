@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.conftest import jpeg_bytes, real_photo, run_cli
 
@@ -105,3 +107,45 @@ def test_a_jpeg_named_txt_is_written_with_a_bilingual_note(
     assert output.read_bytes()[:2] == b"\xff\xd8"
     note = [line for line in done.stderr.splitlines() if "x.txt" in line]
     assert len(note) == 1 and has_korean(note[0]) and ".jpg" in note[0]
+
+
+def warning_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("WARNING")]
+
+
+def test_a_phone_sized_photo_edits_without_an_english_warning(tmp_path: Path) -> None:
+    phone = tmp_path / "phone.jpg"
+    phone.write_bytes(jpeg_bytes(real_photo("coffee").resize((4032, 3024))))
+    output = tmp_path / "out.jpg"
+    done = run_cli("edit", str(phone), "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    assert output.read_bytes()[:2] == b"\xff\xd8"
+    assert warning_lines(done.stderr) == []
+
+
+def test_a_jpeg_fitted_under_a_market_cap_edits_without_an_english_warning(
+    tmp_path: Path,
+) -> None:
+    # Random texture as the product: the best JPEG of it is over interpark's
+    # 1 MB, so the quality is lowered to fit, as promised.
+    texture = np.random.default_rng(0).integers(0, 256, (1080, 800, 3), np.uint8)
+    pixels = np.full((1200, 1200, 3), 235, np.uint8)
+    pixels[60:1140, 200:1000] = texture
+    photo = tmp_path / "noise.png"
+    Image.fromarray(pixels).save(photo)
+    output = tmp_path / "out.jpg"
+    done = run_cli(
+        "edit",
+        str(photo),
+        "--target",
+        "interpark",
+        "--scale",
+        "1",
+        "-o",
+        str(output),
+        env=env_with(LITE_LOG_LEVEL="INFO"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert 900_000 < output.stat().st_size <= 1024 * 1024
+    assert "INFO lite_app.export: JPEG quality lowered" in done.stderr
+    assert warning_lines(done.stderr) == []

@@ -634,7 +634,7 @@ def large_jpeg() -> bytes:
 def test_max_side_downscales_large_jpeg(
     large_jpeg: bytes, max_side: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="lite_app.intake"):
+    with caplog.at_level(logging.INFO, logger="lite_app.intake"):
         photo = load_photo(large_jpeg, max_side=max_side)
 
     width, height = photo.image.size
@@ -676,7 +676,7 @@ def test_max_side_downscales_png_keeping_alpha() -> None:
 
 def test_max_side_leaves_smaller_photo_alone(caplog: pytest.LogCaptureFixture) -> None:
     original = blocks()
-    with caplog.at_level(logging.WARNING, logger="lite_app.intake"):
+    with caplog.at_level(logging.INFO, logger="lite_app.intake"):
         photo = load_photo(encode(original, "PNG"), max_side=1000)
 
     assert photo.image.size == (200, 150)
