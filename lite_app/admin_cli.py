@@ -95,7 +95,9 @@ def _register_recipe(subparsers: argparse._SubParsersAction) -> None:
 
     load = actions.add_parser("import", help="save a recipe file as a new recipe")
     load.add_argument("file", type=Path, metavar="FILE")
-    load.add_argument("--name", default="", help="name when the file has none")
+    load.add_argument(
+        "--name", help="name of the new recipe (default: the file's, else its stem)"
+    )
     load.add_argument("--public", action="store_true", help="show in the gallery")
     load.set_defaults(func=recipe_import)
 
@@ -146,10 +148,10 @@ def recipe_import(args: argparse.Namespace) -> int:
             "The recipe file cannot be read.",
             reason=error.strerror,
         ) from error
-    name = args.name or args.file.stem
-    recipe = recipes.import_json(
-        text, recipes.OPERATOR, default_name=name, public=args.public
-    )
+    name, look = recipes.read_file(text, args.file.stem or "recipe")
+    if args.name is not None:
+        name = args.name
+    recipe = recipes.save(recipes.OPERATOR, name, look, public=args.public)
     print(recipe.id)
     print(recipes.share_link(recipe.id))
     return EXIT_OK

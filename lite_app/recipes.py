@@ -261,15 +261,15 @@ def export_json(recipe_id: str, *, data_dir: Path | None = None) -> str:
 def read_file(text: str | bytes, default_name: str = "") -> tuple[str, Look]:
     """The name and validated look in a recipe file (or a bare look file)."""
     if len(text) > MAX_RECIPE_FILE_BYTES:
-        raise _invalid("the recipe file is too large", "레시피 파일이 너무 큽니다")
+        raise _unreadable("the file is too large", "파일이 너무 큽니다")
     try:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        raise _invalid("the file is not JSON", "JSON 파일이 아닙니다") from error
+        raise _unreadable("the file is not JSON", "JSON 파일이 아닙니다") from error
     if isinstance(document, dict) and "look" in document:
         extra = set(document) - {"name", "look"}
         if extra:
-            raise _invalid(
+            raise _unreadable(
                 "only name and look belong in a recipe file",
                 "레시피 파일에는 이름(name)과 룩(look)만 들어갈 수 있습니다",
             )
@@ -506,6 +506,15 @@ def _invalid(detail_en: str, detail_ko: str) -> RecipeInvalid:
     return RecipeInvalid(
         f"레시피를 저장할 수 없습니다: {detail_ko}.",
         f"The recipe cannot be saved: {detail_en}.",
+        detail=detail_en,
+    )
+
+
+def _unreadable(detail_en: str, detail_ko: str) -> RecipeInvalid:
+    """A recipe file that cannot be read, whether it was to be used or saved."""
+    return RecipeInvalid(
+        f"레시피 파일을 읽을 수 없습니다: {detail_ko}.",
+        f"The recipe file cannot be read: {detail_en}.",
         detail=detail_en,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from lite_app.look import Look
 from tests.conftest import jpeg_bytes, real_photo, run_cli
 
 HANGUL = range(0xAC00, 0xD7A4)
@@ -149,3 +151,38 @@ def test_a_jpeg_fitted_under_a_market_cap_edits_without_an_english_warning(
     assert 900_000 < output.stat().st_size <= 1024 * 1024
     assert "INFO lite_app.export: JPEG quality lowered" in done.stderr
     assert warning_lines(done.stderr) == []
+
+
+def test_recipe_import_gives_the_new_recipe_the_name_asked_for(
+    tmp_path: Path,
+) -> None:
+    recipe_file = tmp_path / "r.json"
+    recipe_file.write_text(
+        json.dumps({"name": "대리석 원본", "look": Look(scene="marble").to_dict()}),
+        encoding="utf-8",
+    )
+    done = run_cli("recipe", "import", str(recipe_file), "--name", "복사본", "--public")
+    assert done.returncode == 0, done.stderr
+    new_id = done.stdout.split()[0]
+
+    listed = run_cli("recipe", "list", "--public")
+    assert listed.stdout.splitlines() == [f"{new_id}\t0\tpublic\t복사본"]
+
+    # Without --name the file's own name is kept.
+    again = run_cli("recipe", "import", str(recipe_file))
+    shown = run_cli("recipe", "show", again.stdout.split()[0])
+    assert "name: 대리석 원본" in shown.stdout.splitlines()
+
+
+def test_a_recipe_file_that_is_not_json_is_said_to_be_unreadable(
+    coffee: Path, tmp_path: Path
+) -> None:
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("this is not a recipe", encoding="utf-8")
+    output = tmp_path / "out.jpg"
+    done = run_cli("edit", str(coffee), "--recipe", str(garbage), "-o", str(output))
+    assert done.returncode == 2
+    assert "레시피 파일을 읽을 수 없습니다" in done.stderr
+    assert "The recipe file cannot be read" in done.stderr
+    assert "saved" not in done.stderr and "저장" not in done.stderr
+    assert not output.exists()
