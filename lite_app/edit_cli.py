@@ -53,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cutout.add_argument(
         "--box", type=_box, help="x0,y0,x1,y1: a box around the product"
     )
+    cutout.add_argument(
+        "--full-frame",
+        action="store_true",
+        help="keep the whole photo's frame (a mask that lines up with the photo)",
+    )
     cutout.set_defaults(func=run_cutout)
 
     batch = subparsers.add_parser("batch", help="a whole folder of photos")
@@ -183,25 +188,54 @@ def run_edit(args: argparse.Namespace) -> int:
 
 
 def run_cutout(args: argparse.Namespace) -> int:
-    from lite_app.cutout import cut_out, keep_model_memory_low
-    from lite_app.intake import load_photo
+    """The product on transparency, cropped to it as on the web page.
+
+    ``--full-frame`` keeps the photo's whole frame and full size instead, so
+    the result lines up with the photo in other editors.
+    """
+    from lite_app.cutout import keep_model_memory_low
 
     keep_model_memory_low()
     if _output_refused(args.photo, args.output, "PNG"):
         return EXIT_USAGE
     output = matching_suffix(args.output, "PNG")
-    photo = load_photo(args.photo)
-    alpha = photo.image.getchannel("A") if photo.has_alpha else None
-    box = tuple(args.box) if args.box else None
-    cutout = cut_out(photo.image, alpha=alpha, download=True, box=box)
-    buffer = io.BytesIO()
-    cutout.rgba().save(buffer, "PNG")
-    write_output(output, buffer.getvalue())
+    if args.full_frame:
+        data, notes = _full_frame_cutout(args.photo, args.box)
+    else:
+        data, notes = _cropped_cutout(args.photo, args.box)
+    write_output(output, data)
     _say_how_named(args.output, output, "PNG")
-    for ko, en in cutout.warnings:
+    for ko, en in notes:
         print(f"{ko} / {en}", file=sys.stderr)
     print(output)
     return EXIT_OK
+
+
+def _cropped_cutout(
+    photo: Path, box: list[int] | None
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """The web page's cutout: ``edit`` with the transparent target."""
+    from lite_app.editor import edit
+
+    look = Look(target="transparent", box=tuple(box) if box else None)
+    result = edit(photo, look, photo_name=photo.name, download_weights=True)
+    return result.data, [(note.ko, note.en) for note in result.notes]
+
+
+def _full_frame_cutout(
+    photo: Path, box: list[int] | None
+) -> tuple[bytes, list[tuple[str, str]]]:
+    from lite_app.cutout import cut_out
+    from lite_app.intake import load_photo
+
+    loaded = load_photo(photo)
+    alpha = loaded.image.getchannel("A") if loaded.has_alpha else None
+    cutout = cut_out(
+        loaded.image, alpha=alpha, download=True, box=tuple(box) if box else None
+    )
+    buffer = io.BytesIO()
+    cutout.rgba().save(buffer, "PNG")
+    return buffer.getvalue(), list(cutout.warnings)
 
 
 def _output_refused(photo: Path, asked: Path, image_format: str) -> bool:

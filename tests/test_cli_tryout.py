@@ -186,3 +186,18 @@ def test_a_recipe_file_that_is_not_json_is_said_to_be_unreadable(
     assert "The recipe file cannot be read" in done.stderr
     assert "saved" not in done.stderr and "저장" not in done.stderr
     assert not output.exists()
+
+
+def test_cutout_crops_to_the_product_like_the_transparent_target(
+    coffee: Path, tmp_path: Path
+) -> None:
+    cut, edited = tmp_path / "cut.png", tmp_path / "edited.png"
+    done = run_cli("cutout", str(coffee), "-o", str(cut))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(cut)
+    run_cli("edit", str(coffee), "--target", "transparent", "-o", str(edited))
+
+    image = Image.open(cut)
+    assert (image.format, image.mode) == ("PNG", "RGBA")
+    assert image.width < 600 and image.height <= 400
+    assert cut.read_bytes() == edited.read_bytes()
