@@ -54,16 +54,25 @@ def scaled_product(
     """Crop the product to its box and scale photo and mask to their canvas size."""
     x0, y0, x1, y1 = cutout.bbox
     box_width, box_height = x1 - x0, y1 - y0
-    width, height = canvas_size
-    limit = min(
-        scale * min(width, height) / max(box_width, box_height),
-        (1 - 2 * EDGE_MARGIN) * width / box_width,
-        (1 - 2 * EDGE_MARGIN) * height / box_height,
-    )
+    limit = enlargement(cutout.bbox, canvas_size, scale)
     size = (max(1, round(box_width * limit)), max(1, round(box_height * limit)))
     photo = _resized(cutout.photo.crop(cutout.bbox), size)
     mask = _resized(cutout.mask.crop(cutout.bbox), size)
     return photo, mask
+
+
+def enlargement(
+    bbox: tuple[int, int, int, int], canvas_size: tuple[int, int], scale: float
+) -> float:
+    """How many times the product's box is scaled to take its place on the canvas."""
+    x0, y0, x1, y1 = bbox
+    box_width, box_height = x1 - x0, y1 - y0
+    width, height = canvas_size
+    return min(
+        scale * min(width, height) / max(box_width, box_height),
+        (1 - 2 * EDGE_MARGIN) * width / box_width,
+        (1 - 2 * EDGE_MARGIN) * height / box_height,
+    )
 
 
 def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:

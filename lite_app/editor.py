@@ -21,13 +21,13 @@ from PIL import Image
 
 from lite_app import cutout as cutouts
 from lite_app import memory
-from lite_app.compose import Placement, place_and_compose
+from lite_app.compose import Placement, enlargement, place_and_compose
 from lite_app.config import settings
 from lite_app.errors import LiteError, LookInvalid
 from lite_app.export import Target, encode, file_name, parse_target
 from lite_app.generate_step import StepCallback, StopCheck, generate_scene
-from lite_app.intake import Photo, load_photo
-from lite_app.look import Look
+from lite_app.intake import MIN_SIDE, Photo, load_photo
+from lite_app.look import RANGES, Look
 from lite_app.scenes import presets
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ TRANSPARENT_WORKING_SIDE = 2000
 TRANSPARENT_MARGIN = 0.05
 # Cutouts kept for reuse (each a few MB at working size).
 RECENT_CUTOUTS = 8
+# A product scaled up more than this many times to take its place looks soft.
+MAX_ENLARGEMENT = 2.0
 
 SOURCE_KO = {"papago": "파파고 번역", "cache": "저장된 번역", "glossary": "내장 사전"}
 
@@ -115,6 +117,7 @@ def edit(
 
     # 1. Intake: decode, orient, convert, at a working size for this canvas.
     loaded = photo if isinstance(photo, Photo) else _load(photo, target, canvas_size)
+    check_box(look.box, loaded)
     timer.lap("intake")
 
     # 2. Cutout: the photo's own transparency, or the model's mask.
@@ -134,6 +137,8 @@ def edit(
     # 4. Compose: place, shadow, and lay the untouched product on top. A
     # generated scene replaces the rendered one when a model can make it.
     placement = placement_of(look)
+    small = small_product_notes(cutout, canvas_size, look.scale)
+    scene_choice = replace(scene_choice, notes=scene_choice.notes + small)
     made = None
     if look.generate:
         made = generate_scene(
@@ -197,6 +202,66 @@ def choose_scene(look: Look) -> SceneChoice:
     if translation.note_ko or translation.note_en:
         notes.append(Note(translation.note_ko, translation.note_en))
     return SceneChoice(match.scene, params, tuple(notes), translation.english)
+
+
+def check_box(box: tuple[int, int, int, int] | None, photo: Photo) -> None:
+    """Refuse a box that cannot hold a product: outside the photo or too small.
+
+    The box is in the upright photo's own pixels; only its part inside the
+    photo counts, and that part must be as large as the smallest photo taken.
+    """
+    if box is None:
+        return
+    width, height = photo.original_size
+    x0, y0, x1, y1 = box
+    inside = (min(x1, width) - min(x0, width), min(y1, height) - min(y0, height))
+    if min(inside) >= MIN_SIDE:
+        return
+    given = f"{x0},{y0},{x1},{y1}"
+    if min(inside) <= 0:
+        raise LookInvalid(
+            f"상품 둘레 상자({given})가 사진({width}x{height} 픽셀) 밖에 있습니다. "
+            "상품이 있는 곳에 상자를 다시 그려 주세요.",
+            f"The box around the product ({given}) lies outside the photo "
+            f"({width}x{height} pixels). Draw the box where the product is.",
+            box=box,
+        )
+    raise LookInvalid(
+        f"상품 둘레 상자가 너무 작습니다: 사진 안에서 {inside[0]}x{inside[1]} "
+        f"픽셀입니다. 상품 전체를 감싸도록 가로세로 {MIN_SIDE}픽셀 이상으로 "
+        "그려 주세요.",
+        f"The box around the product is too small: {inside[0]}x{inside[1]} pixels "
+        f"inside the photo. Draw it around the whole product, at least {MIN_SIDE} "
+        "pixels wide and tall.",
+        box=box,
+    )
+
+
+def small_product_notes(
+    cutout: cutouts.Cutout, canvas_size: tuple[int, int], scale: float
+) -> tuple[Note, ...]:
+    """A note when the product is scaled up so far that it may look blurry."""
+    factor = enlargement(cutout.bbox, canvas_size, scale)
+    if factor <= MAX_ENLARGEMENT:
+        return ()
+    x0, y0, x1, y1 = cutout.bbox
+    # The product size at which it would be scaled up at most MAX_ENLARGEMENT.
+    fitting = MAX_ENLARGEMENT * max(x1 - x0, y1 - y0) / min(canvas_size)
+    fitting = int(fitting * 100) / 100
+    advice_ko, advice_en = "쓰세요.", "."
+    if fitting >= RANGES["scale"][0]:
+        advice_ko = f"쓰거나, 상품 크기를 {fitting:g} 이하로 줄여 보세요."
+        advice_en = f", or set the product size (scale) to {fitting:g} or less."
+    korean = (
+        f"상품이 사진에서 작게 찍혀 약 {factor:.1f}배로 키웠기 때문에 흐릿해 보일 수 "
+        f"있습니다. 상품을 더 가까이에서 찍은 사진을 {advice_ko}"
+    )
+    english = (
+        f"The product was small in the photo and was enlarged about {factor:.1f} "
+        f"times, so it may look blurry. Use a photo taken closer to the product"
+        f"{advice_en}"
+    )
+    return (Note(korean, english),)
 
 
 def working_side(target: Target, canvas_size: tuple[int, int]) -> int:
