@@ -354,11 +354,15 @@ def run_batch(args: argparse.Namespace) -> int:
     make_folder(args.output_dir)
     failed: list[tuple[Path, str]] = []
     for path in tqdm(photos, desc="photos", unit="photo", file=sys.stderr):
+        output = args.output_dir / names[path.name]
         try:
             result = edit(path, look, photo_name=path.name, download_weights=True)
-            write_output(args.output_dir / names[path.name], result.data)
+            write_output(output, result.data)
         except LiteError as error:
             failed.append((path, error.user_message()))
+            continue
+        tqdm.write(str(output), file=sys.stdout)
+    _report_shared_names(names, parse_target(look.target))
     _report_batch(len(photos), failed)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
 
@@ -388,6 +392,23 @@ def output_names(photo_names: list[str], target: Target) -> dict[str, str]:
         names[name] = candidate
         taken.add(candidate.casefold())
     return names
+
+
+def _report_shared_names(names: dict[str, str], target: Target) -> None:
+    """Which photo each result came from, where names were shared."""
+    from lite_app.export import file_name
+
+    changed = {n: o for n, o in names.items() if o != file_name(n, target)}
+    if not changed:
+        return
+    print(
+        "이름이 겹치는 사진은 결과 이름에 확장자(와 번호)를 붙였습니다 / "
+        "Photos whose names were shared got their ending (and a number) in the "
+        "result's name:",
+        file=sys.stderr,
+    )
+    for photo_name, output in sorted(changed.items()):
+        print(f"- {photo_name} -> {output}", file=sys.stderr)
 
 
 def _report_batch(total: int, failed: list[tuple[Path, str]]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from lite_app.look import Look
-from tests.conftest import jpeg_bytes, real_photo, run_cli
+from tests.conftest import jpeg_bytes, real_photo, run_cli, synthetic_product
 
 HANGUL = range(0xAC00, 0xD7A4)
 
@@ -201,3 +201,29 @@ def test_cutout_crops_to_the_product_like_the_transparent_target(
     assert (image.format, image.mode) == ("PNG", "RGBA")
     assert image.width < 600 and image.height <= 400
     assert cut.read_bytes() == edited.read_bytes()
+
+
+def test_batch_prints_each_written_path_and_where_shared_names_went(
+    tmp_path: Path,
+) -> None:
+    photos, results = tmp_path / "in", tmp_path / "out"
+    photos.mkdir()
+    product, _ = synthetic_product((320, 240))
+    product.save(photos / "a.jpg")
+    product.save(photos / "a.png")
+    product.save(photos / "a-jpg.jpg")
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
+
+    done = run_cli("batch", str(photos), str(results))
+    assert done.returncode == 1
+    written = [Path(line) for line in done.stdout.splitlines()]
+    assert sorted(path.name for path in written) == [
+        "a-jpg-2-smartstore.jpg",
+        "a-jpg-smartstore.jpg",
+        "a-png-smartstore.jpg",
+    ]
+    assert all(path.parent == results for path in written)
+    assert sorted(results.iterdir()) == sorted(written)
+    assert "- a.jpg -> a-jpg-2-smartstore.jpg" in done.stderr
+    assert "- a.png -> a-png-smartstore.jpg" in done.stderr
+    assert "broken.jpg" in done.stderr
