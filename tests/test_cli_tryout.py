@@ -33,8 +33,8 @@ def env_with(**values: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("LITE_LOG_LEVEL", "LOUD"), ("LITE_TRIAL_IMAGES", "abc"), ("PORT", "abc")],
-    ids=["log-level", "trial-images", "port"],
+    [("LITE_TRIAL_IMAGES", "abc"), ("PORT", "abc")],
+    ids=["trial-images", "port"],
 )
 def test_a_bad_setting_stops_a_command_with_one_bilingual_message(
     coffee: Path, tmp_path: Path, name: str, value: str
@@ -49,11 +49,19 @@ def test_a_bad_setting_stops_a_command_with_one_bilingual_message(
     assert not output.exists()
 
 
-def test_a_lower_case_log_level_is_accepted(coffee: Path, tmp_path: Path) -> None:
+def test_an_unknown_log_level_is_refused_and_a_known_one_in_any_case_kept(
+    coffee: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "out.jpg"
-    done = run_cli(
-        "edit", str(coffee), "-o", str(output), env=env_with(LITE_LOG_LEVEL="error")
-    )
+    loud = env_with(LITE_LOG_LEVEL="LOUD")
+    refused = run_cli("edit", str(coffee), "-o", str(output), env=loud)
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr
+    assert "LITE_LOG_LEVEL" in refused.stderr and has_korean(refused.stderr)
+    assert not output.exists()
+
+    quiet = env_with(LITE_LOG_LEVEL="error")
+    done = run_cli("edit", str(coffee), "-o", str(output), env=quiet)
     assert done.returncode == 0, done.stderr
     assert output.read_bytes()[:2] == b"\xff\xd8"
 
