@@ -75,6 +75,8 @@ def check_settings() -> None:
 
     try:
         settings()
+    except LiteError:
+        raise  # already says, in Korean and English, which setting and why
     except ValueError as error:
         raise SettingInvalid(
             f"환경 변수 설정이 잘못되었습니다 ({error}). 고친 뒤 다시 실행해 주세요.",
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         configure_logging(args.verbose)
         check_settings()
-    except SettingInvalid as error:
+    except LiteError as error:  # a setting that cannot be used
         print(error.user_message(), file=sys.stderr)
         return EXIT_USAGE
     if not getattr(args, "func", None):
