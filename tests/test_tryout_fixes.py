@@ -74,7 +74,8 @@ def test_edit_receipt_and_images_left_carry_korean_and_english(client, rocket):
         handle, look.to_json(), "", api_name="/edit"
     )
     assert Image.open(path).size == (1000, 1000)
-    assert receipt.startswith("coupang: 1000x1000 JPEG")
+    assert receipt.startswith("쿠팡: 1000x1000 JPEG")
+    assert "\nCoupang: 1000x1000 JPEG" in receipt
     assert_korean_then_english(receipt, expected)
     assert "남은 이미지 4장" in left and "**4 images left**" in left
     assert left.index("남은 이미지") < left.index("images left")
