@@ -126,8 +126,15 @@ def look_from_args(args: argparse.Namespace) -> Look:
 
 
 def _recipe_look(reference: str) -> Look:
-    from lite_app.recipes import look_from_reference
+    """A saved recipe's look by id, or a recipe file's; a missing file is named."""
+    from lite_app.recipes import RecipeNotFound, look_from_reference
 
+    path = Path(reference)
+    if not path.is_file() and (path.suffix.lower() == ".json" or len(path.parts) > 1):
+        raise RecipeNotFound(
+            f"레시피 파일이 없습니다: {reference}",
+            f"There is no recipe file {reference}",
+        )
     return look_from_reference(reference)
 
 

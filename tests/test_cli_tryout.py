@@ -235,3 +235,15 @@ def test_batch_prints_each_written_path_and_where_shared_names_went(
     assert "- a.jpg -> a-jpg-2-smartstore.jpg" in done.stderr
     assert "- a.png -> a-png-smartstore.jpg" in done.stderr
     assert "broken.jpg" in done.stderr
+
+
+def test_a_missing_recipe_file_is_named_as_a_missing_file(
+    coffee: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "out.jpg"
+    missing = tmp_path / "nosuch.json"
+    done = run_cli("edit", str(coffee), "--recipe", str(missing), "-o", str(output))
+    assert done.returncode == 2
+    assert "레시피 파일이 없습니다" in done.stderr and "nosuch.json" in done.stderr
+    assert "link" not in done.stderr
+    assert not output.exists()
