@@ -380,7 +380,7 @@ def test_cutout_command_takes_a_box(tmp_path):
     photo.save(source)
     done = subprocess.run(
         [sys.executable, "-m", "lite_app", "cutout", str(source), "-o", str(out)]
-        + ["--box", "290,170,450,390"],
+        + ["--box", "290,170,450,390", "--full-frame"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -426,3 +426,45 @@ def test_a_box_hugging_the_product_does_not_lose_parts_of_it():
         free = np.asarray(cutout.cut_out(photo).mask, np.float32) / 255
         assert iou(boxed, truth) >= iou(free, truth) - 0.02
         assert iou(boxed, truth) > 0.8
+
+
+def bag_on_grass() -> tuple[Image.Image, np.ndarray]:
+    """A bag with a handle and a loose tag (exact alpha) on a photo of grass."""
+    from skimage import data
+
+    s = 4
+    big = Image.new("L", (SIDE * s, SIDE * s), 0)
+    draw = ImageDraw.Draw(big)
+    draw.rounded_rectangle((110 * s, 230 * s, 370 * s, 410 * s), 16 * s, fill=255)
+    draw.arc((150 * s, 70 * s, 330 * s, 400 * s), 180, 360, fill=255, width=8 * s)
+    draw.ellipse((30 * s, 415 * s, 75 * s, 460 * s), fill=255)
+    truth = np.asarray(big.reduce(s), np.float32) / 255
+    grass = Image.fromarray(data.grass()).resize((SIDE, SIDE)).convert("RGB")
+    a = truth[..., None]
+    pixels = a * np.array((160, 140, 100), np.float32) + (1 - a) * np.asarray(grass)
+    return Image.fromarray(np.round(pixels).astype(np.uint8), "RGB"), truth
+
+
+def test_texture_the_model_half_believes_in_is_dropped():
+    # A model that is sure of the bag and its tag and half believes in two
+    # patches of grass, one inside the handle and one beside the bag.
+    photo, truth = bag_on_grass()
+    guess = truth.copy()
+    patches = Image.new("L", photo.size, 0)
+    ImageDraw.Draw(patches).ellipse((215, 150, 265, 200), fill=255)
+    ImageDraw.Draw(patches).ellipse((400, 300, 450, 350), fill=255)
+    guess = np.maximum(guess, 0.7 * np.asarray(patches, np.float32) / 255)
+
+    def predict(image: Image.Image) -> np.ndarray:
+        assert image.size == photo.size
+        small = Image.fromarray(guess, "F").resize(
+            (320, 320), Image.Resampling.BILINEAR
+        )
+        return np.asarray(small, np.float32)
+
+    alpha = refine.refine(photo, predict).alpha
+    assert alpha[150:200, 215:265].max() < 0.05  # inside the handle
+    assert alpha[300:350, 400:450].max() < 0.05
+    assert (alpha[truth >= 0.9] >= 0.5).mean() > 0.99  # the handle stays whole
+    assert alpha[430:445, 45:60].min() > 0.95  # the tag, a piece of its own, too
+    assert iou(alpha, truth) > 0.97
