@@ -8,7 +8,8 @@ where the visitor is known (full-size images and promo links).
 A visitor who clears browser storage gets a new id, so the per-address limit
 is set higher (several sellers may share an office network) and catches that.
 
-Settings, read when the limiter is first used (0 switches a limit off):
+Settings, checked when the server starts (:func:`check_settings`) and read
+when the limiter is first used (0 switches a limit off):
 
 - ``LITE_EDITS_PER_MINUTE``: full-size images per visitor (default 60)
 - ``LITE_EDITS_PER_MINUTE_PER_ADDRESS``: edits per address (default 240)
@@ -16,8 +17,8 @@ Settings, read when the limiter is first used (0 switches a limit off):
 - ``LITE_PROMO_TRIES_PER_MINUTE_PER_ADDRESS``: promo attempts per address
   (default 20)
 - ``LITE_TRUST_FORWARDED``: ``1`` to take the address from the last
-  ``X-Forwarded-For`` entry, for a server behind one trusted proxy (on by
-  default on a Hugging Face Space)
+  ``X-Forwarded-For`` entry, for a server behind one trusted proxy, ``0`` not
+  to (on by default on a Hugging Face Space)
 
 Known limitation: the buckets live in the server's memory, so a restart
 forgets them and several server processes each count on their own; a shared
@@ -35,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lite_app.config import one_of, whole_number
 from lite_app.errors import RateLimited
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ DEFAULTS = {
 }
 MAX_KEYS = 50_000
 UNKNOWN_ADDRESS = "unknown"
+TRUST_WORDS = ("1", "true", "yes")
+DISTRUST_WORDS = ("0", "false", "no")
 
 
 @dataclass(frozen=True)
@@ -151,16 +155,14 @@ def too_many(door: Door, retry_after_s: float) -> RateLimited:
 
 def per_minute(name: str) -> int:
     """A limit from the environment; 0 switches it off."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return DEFAULTS[name]
-    try:
-        number = int(value)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a whole number, got {value!r}") from error
-    if number < 0:
-        raise ValueError(f"{name} must be zero or more, got {number}")
-    return number
+    return whole_number(name, DEFAULTS[name])
+
+
+def check_settings() -> None:
+    """Read every limit setting; raises :class:`SettingInvalid` on a bad one."""
+    for name in DEFAULTS:
+        per_minute(name)
+    _trust_forwarded()
 
 
 _doors: dict[str, Door] = {}
@@ -226,9 +228,9 @@ def client_address(request: Any) -> str:
 
 
 def _trust_forwarded() -> bool:
-    value = os.environ.get("LITE_TRUST_FORWARDED", "").strip().lower()
+    value = one_of("LITE_TRUST_FORWARDED", "", TRUST_WORDS + DISTRUST_WORDS)
     if value:
-        return value in ("1", "true", "yes")
+        return value.lower() in TRUST_WORDS
     return bool(os.environ.get("SPACE_ID"))
 
 

@@ -33,6 +33,8 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from lite_app.config import whole_number
+
 logger = logging.getLogger(__name__)
 
 _trim_lock = threading.Lock()
@@ -68,14 +70,8 @@ def cap_memory_arenas() -> bool:
     Call it once at server start, before the worker threads run: threads made
     afterwards share the capped arenas. Elsewhere than glibc it does nothing.
     """
-    value = os.environ.get("LITE_MALLOC_ARENAS", "").strip()
-    try:
-        arenas = int(value) if value else DEFAULT_MALLOC_ARENAS
-    except ValueError as error:
-        raise ValueError(
-            f"LITE_MALLOC_ARENAS must be a whole number, got {value!r}"
-        ) from error
-    if arenas <= 0:
+    arenas = malloc_arenas()
+    if arenas == 0:
         return False
     libc = _glibc()
     if libc is None:
@@ -83,6 +79,11 @@ def cap_memory_arenas() -> bool:
     done = bool(libc.mallopt(_M_ARENA_MAX, arenas))
     logger.info("malloc arenas capped at %d: %s", arenas, done)
     return done
+
+
+def malloc_arenas() -> int:
+    """``LITE_MALLOC_ARENAS``: a whole number, 0 or more (0: glibc's default)."""
+    return whole_number("LITE_MALLOC_ARENAS", DEFAULT_MALLOC_ARENAS)
 
 
 _small_heap = threading.Event()
