@@ -8,12 +8,15 @@ overrides the endpoint, either in full or as a base address.
 Every call has a timeout. Throttling (HTTP 429 with code 410 or 420) and server
 errors (5xx) are tried again with backoff, at most three tries and ten seconds
 in all; authentication errors, an exhausted quota and request errors
-(``N2MT01``-``N2MT08``) are not. Keys never leave this module except in the two
-request headers: not in logs, errors or ``repr``.
+(``N2MT01``-``N2MT08``) are not. An answer is bounded: a translation longer
+than ten times the text (and than 200 characters) is refused like any other
+failure, and a body over 1 MB is not read. Keys never leave this module except
+in the two request headers: not in logs, errors or ``repr``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -25,7 +28,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from lite_app.config import PROJECT_ROOT
+from lite_app.config import PROJECT_ROOT, setting_invalid
 from lite_app.errors import TranslationFailed
 
 logger = logging.getLogger(__name__)
@@ -33,6 +36,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_URL = "https://papago.apigw.ntruss.com/nmt/v1/translation"
 TRANSLATION_PATH = "/nmt/v1/translation"
 MAX_TEXT_CHARS = 5000
+# A translation longer than this is no translation of the text: it is refused
+# (and never cached). Bodies over MAX_ANSWER_BYTES are not read at all.
+MIN_ANSWER_LIMIT_CHARS = 200
+ANSWER_CHARS_PER_TEXT_CHAR = 10
+MAX_ANSWER_BYTES = 1_000_000
 THROTTLED_CODES = frozenset({"410", "420"})
 
 # What each kind of failure means for the seller, Korean first.
@@ -68,6 +76,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "unreadable": (
         "Papago의 답을 읽을 수 없습니다.",
         "Papago's answer could not be read.",
+    ),
+    "overlong": (
+        "Papago의 답이 글에 비해 지나치게 깁니다.",
+        "Papago's answer was far longer than the text.",
     ),
 }
 
@@ -153,7 +165,12 @@ def endpoint(url: str) -> str:
         return DEFAULT_URL
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"PAPAGO_URL must be an http(s) address, got {url!r}")
+        raise setting_invalid(
+            "PAPAGO_URL",
+            url,
+            "http:// 또는 https:// 주소여야 합니다.",
+            "it must be an http:// or https:// address",
+        )
     if parts.path.strip("/"):
         return url
     return url.rstrip("/") + TRANSLATION_PATH
@@ -237,25 +254,49 @@ class PapagoClient:
         body = {"source": source, "target": target, "text": text}
         payload: dict[str, Any] = {"json" if self.json_body else "data": body}
         try:
-            response = self._session.post(
-                self.url, headers=self._headers, timeout=timeout, **payload
-            )
+            with self._session.post(
+                self.url, headers=self._headers, timeout=timeout, stream=True, **payload
+            ) as response:
+                body = _bounded_body(response)
         except requests.Timeout:
             raise PapagoError("timeout", status=None, code="timeout") from None
         except requests.RequestException:
             raise PapagoError("unreachable", status=None, code="unreachable") from None
         if response.status_code != 200:
-            raise _error_for(response)
-        return _translated_text(response)
+            raise _error_for(response, body)
+        return _translated_text(body, text)
 
 
-def _translated_text(response: requests.Response) -> str:
+def answer_limit(text: str) -> int:
+    """The most characters a translation of ``text`` may have."""
+    return max(MIN_ANSWER_LIMIT_CHARS, ANSWER_CHARS_PER_TEXT_CHAR * len(text))
+
+
+def _bounded_body(response: requests.Response) -> bytes:
+    """The body, read only up to :data:`MAX_ANSWER_BYTES`."""
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            logger.warning("Papago's answer is over %d bytes; not read", len(body))
+            raise PapagoError("overlong", status=response.status_code, code="overlong")
+    return bytes(body)
+
+
+def _translated_text(body: bytes, text: str) -> str:
     try:
-        translated = response.json()["message"]["result"]["translatedText"]
+        translated = json.loads(body)["message"]["result"]["translatedText"]
     except (ValueError, KeyError, TypeError):
         raise PapagoError("unreadable", status=200, code="unreadable") from None
     if not isinstance(translated, str):
         raise PapagoError("unreadable", status=200, code="unreadable")
+    if len(translated) > answer_limit(text):
+        logger.warning(
+            "Papago answered %d characters for %d; refused",
+            len(translated),
+            len(text),
+        )
+        raise PapagoError("overlong", status=200, code="overlong")
     return translated
 
 
@@ -270,12 +311,12 @@ def error_code(body: object) -> tuple[str, str]:
     return str(body.get("errorCode", "")), str(message)
 
 
-def _error_for(response: requests.Response) -> PapagoError:
+def _error_for(response: requests.Response, body: bytes) -> PapagoError:
     try:
-        body = response.json()
+        answer = json.loads(body)
     except ValueError:
-        body = None
-    code, message = error_code(body)
+        answer = None
+    code, message = error_code(answer)
     status = response.status_code
     kind = _kind(status, code)
     logger.warning(
