@@ -63,7 +63,7 @@ def test_a_short_text_is_read_whole():
 
 def test_a_long_text_is_cut_at_a_word_break_before_the_limit(caplog):
     text = korean_prompt(20_000)
-    with caplog.at_level(logging.WARNING, logger="lite_app.words.bounds"):
+    with caplog.at_level(logging.INFO, logger="lite_app.words.bounds"):
         bounded = bound_text(text)
     assert bounded.cut and bounded.original_length == 20_000
     assert MAX_TEXT_CHARS - 100 <= len(bounded.text) <= MAX_TEXT_CHARS

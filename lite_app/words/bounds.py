@@ -61,7 +61,7 @@ def bound_text(text: str, limit: int = MAX_TEXT_CHARS) -> BoundedText:
         if breaks:
             cut = breaks[-1]
     bounded = BoundedText(head[:cut].rstrip(), len(text))
-    logger.warning(
+    logger.info(
         "text of %d characters cut to %d before reading",
         bounded.original_length,
         len(bounded.text),
