@@ -18,7 +18,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from lite_app import credits, recipes
@@ -251,6 +251,16 @@ def _register_promo(subparsers: argparse._SubParsersAction) -> None:
 
 
 def promo_create(args: argparse.Namespace) -> int:
+    first_day = args.starts or datetime.now(credits.KST).date()
+    if args.expires < first_day:
+        print(
+            "promo create: 코드가 시작하기 전에 끝납니다: "
+            f"--expires {args.expires}은(는) {first_day}보다 앞입니다. / "
+            "The code would end before it starts: "
+            f"--expires {args.expires} is before {first_day}.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         promo = credits.create_promo(
             args.images, args.max_uses, args.expires, starts=args.starts
