@@ -34,7 +34,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from lite_app import credits, limits, memory, recipes, refine, visitors
+from lite_app import config, credits, limits, memory, recipes, refine, visitors
 from lite_app import cutout as cutouts
 from lite_app.config import settings
 from lite_app.editor import PREVIEW_SIDE, Note, Result, edit
@@ -43,12 +43,12 @@ from lite_app.export import DEFAULT_TARGET, TARGETS
 from lite_app.look import MAX_MASK_EDITS, RANGES, Look
 from lite_app.scenes import presets
 from lite_app.scenes.generated import GenerationCancelled
+from lite_app.words.papago import papago_keys
 
 logger = logging.getLogger(__name__)
 
 CUTOUT_CONCURRENCY = max(1, os.cpu_count() or 1)
 MAX_UPLOAD = "30mb"
-OUTPUT_MAX_AGE_S = 3600
 MAX_RESULT_FOLDERS = 500
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "sporky-lite-results"
 
@@ -112,6 +112,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "result": ("미리보기", "Preview"),
     "make_final": ("고화질 이미지 만들기", "Make the full-size image"),
     "download": ("다운로드", "Download"),
+    "custom_size": ("직접 정한 크기", "Custom size"),
     "cutout": ("투명 배경 PNG 받기", "Get a transparent PNG"),
     "language": ("언어", "Language"),
     "recipes": ("레시피 (룩 저장과 공유)", "Recipes (save and share a look)"),
@@ -224,7 +225,7 @@ def edit_photo(
     (/generate), one at a time, which this event must not bypass.
     """
     if not photo:
-        raise gr.Error(_no_photo_message(language))
+        raise gr.Error(_no_photo_message(language), print_exception=False)
     if _look_or_default(look_json).generate:
         raise gr.Error(_in(language, "use_generate_button"), print_exception=False)
     visitor = request_visitor(visitor_token, profile, language)
@@ -251,7 +252,7 @@ def cutout_photo(
 ) -> str:
     """The product alone on transparency, as a PNG file (API: /cutout)."""
     if not photo:
-        raise gr.Error(_no_photo_message(language))
+        raise gr.Error(_no_photo_message(language), print_exception=False)
     look = Look(target="transparent").to_json()
     result = _run_edit(photo, look, language, preview=False, request=request)
     return str(save_result(result))
@@ -334,7 +335,7 @@ async def generate_photo(
     :func:`_generate_and_charge`).
     """
     if not photo:
-        raise gr.Error(_no_photo_message(language))
+        raise gr.Error(_no_photo_message(language), print_exception=False)
     visitor = request_visitor(visitor_token, profile, language)
     session = _session_of(request)
     stop = _start_generation(session)
@@ -875,8 +876,7 @@ def prune_results(
 
 def cache_seconds() -> int:
     """How long results and Gradio's cached files are kept (LITE_CACHE_SECONDS)."""
-    value = os.environ.get("LITE_CACHE_SECONDS", "").strip()
-    return max(60, int(value)) if value.isdigit() else OUTPUT_MAX_AGE_S
+    return config.cache_seconds()
 
 
 def notes_markdown(notes: tuple[Note, ...], language: str) -> str:
@@ -895,13 +895,28 @@ def _note_text(note: Note, language: str) -> str:
 
 
 def receipt_markdown(result: Result, language: str) -> str:
+    """What was made, with the market named as sellers know it, then the notes.
+
+    In Korean the English line follows under the Korean one; sizes are written
+    the same way in both.
+    """
+    target = TARGETS.get(result.target)
+    korean, english = (
+        (target.label_ko, target.label_en) if target else TEXT["custom_size"]
+    )
     width, height = result.size
-    size_kb = len(result.data) / 1024
-    if language == "en":
-        line = f"{result.target}: {width}x{height} {result.format}, {size_kb:.0f} KB"
-    else:
-        line = f"{result.target}: {width}x{height} {result.format}, {size_kb:.0f}KB"
+    made = f"{width}x{height} {result.format}, {_file_size(len(result.data))}"
+    line = f"{english}: {made}"
+    if language != "en":
+        line = f"{korean}: {made}  \n{line}"
     return "\n".join([line, notes_markdown(result.notes, language)]).strip()
+
+
+def _file_size(size: int) -> str:
+    """A file's size as 183 KB or 1.4 MB, the same on every page."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024)):,} KB"
 
 
 def look_from_controls(
@@ -1228,7 +1243,11 @@ def photo_upload(**options: Any) -> gr.File:
 
 
 def build_demo() -> gr.Blocks:
-    """The whole web app. Launch it with :func:`launch`."""
+    """The whole web app. Launch it with :func:`launch`.
+
+    Raises ``SettingInvalid`` when a server setting is wrong.
+    """
+    check_server_settings()
     age = cache_seconds()
     cache = (max(30, min(600, age // 2)), age)
     with gr.Blocks(title="Sporky Lite", delete_cache=cache) as demo:
@@ -1649,8 +1668,46 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+def check_server_settings() -> None:
+    """Read every setting the web server uses; raises ``SettingInvalid``."""
+    settings()
+    config.log_level()
+    config.cache_seconds()
+    config.one_of("LITE_MALLOC_TRIM", "1", ("0", "1"))
+    memory.malloc_arenas()
+    limits.check_settings()
+    _check_secret()
+    papago_keys()
+
+
+def _check_secret() -> None:
+    secret = os.environ.get(visitors.SECRET_ENV, "")
+    least = visitors.MIN_SECRET_CHARS
+    if secret and len(secret) < least:
+        raise config.setting_invalid(
+            visitors.SECRET_ENV,
+            secret,
+            f"{least}자 이상이어야 합니다.",
+            f"it must be at least {least} characters long",
+            show=False,
+        )
+
+
+def stop_on_bad_settings() -> None:
+    """Check the server's settings; a bad one stops the process in one line."""
+    try:
+        check_server_settings()
+    except config.SettingInvalid as error:
+        raise SystemExit(error.one_line()) from None
+
+
 def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
-    """Start the server on 127.0.0.1:PORT (0.0.0.0 on a Hugging Face Space)."""
+    """Start the server on 127.0.0.1:PORT (0.0.0.0 on a Hugging Face Space).
+
+    Every setting is checked first: a bad one stops the process with one line
+    naming it and what it takes, exit code 1.
+    """
+    stop_on_bad_settings()
     memory.cap_memory_arenas()
     memory.prefer_small_heap()
     cutouts.keep_model_memory_low()

@@ -50,7 +50,7 @@ def test_folders_older_than_the_cache_time_go(results_root, monkeypatch):
     assert not any(folder.exists() for folder in folders)
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("", 3600), ("5", 60), ("900", 900)])
+@pytest.mark.parametrize(("value", "seconds"), [("", 3600), ("60", 60), ("900", 900)])
 def test_the_cache_time_comes_from_the_environment(monkeypatch, value, seconds):
     monkeypatch.setenv("LITE_CACHE_SECONDS", value)
     assert ui.cache_seconds() == seconds
