@@ -139,3 +139,14 @@ def launched_app(data_dir: Path) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}/"
         finally:
             demo.close()
+
+
+@pytest.fixture
+def no_outside_papago_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Papago keys come only from what a test sets; no developer .env leaks in."""
+    from lite_app.words import translation
+
+    for name in ("PAPAGO_CLIENT_ID", "PAPAGO_CLIENT_SECRET", "PAPAGO_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LITE_ENV_FILE", str(tmp_path / "absent.env"))
+    translation._client_for.cache_clear()

@@ -17,7 +17,6 @@ from papago_server import DOCUMENTED_ERRORS, PapagoServer, Reply
 
 from lite_app.config import PROJECT_ROOT
 from lite_app.errors import TranslationFailed
-from lite_app.words import translation as translation_module
 from lite_app.words.glossary import glossary_translate
 from lite_app.words.papago import (
     DEFAULT_URL,
@@ -41,13 +40,7 @@ PHRASEBOOK = {
 BRAND_PROMPT = 'Nike 운동화를 "봄날" 대리석 위에'
 
 
-@pytest.fixture(autouse=True)
-def no_outside_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keys come only from what a test sets; no developer .env leaks in."""
-    for name in ("PAPAGO_CLIENT_ID", "PAPAGO_CLIENT_SECRET", "PAPAGO_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LITE_ENV_FILE", str(tmp_path / "absent.env"))
-    translation_module._client_for.cache_clear()
+pytestmark = pytest.mark.usefixtures("no_outside_papago_keys")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from papago_server import PapagoServer, Reply
 
-from lite_app.words import translation as translation_module
 from lite_app.words.glossary import glossary_translate
 from lite_app.words.papago import (
     MAX_ANSWER_BYTES,
@@ -29,12 +28,7 @@ LONG_PROMPT = "대리석 위 향수 " * 6  # 54 characters
 HUGE = "perfume " * 625_000  # 5 MB
 
 
-@pytest.fixture(autouse=True)
-def no_outside_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("PAPAGO_CLIENT_ID", "PAPAGO_CLIENT_SECRET", "PAPAGO_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LITE_ENV_FILE", str(tmp_path / "absent.env"))
-    translation_module._client_for.cache_clear()
+pytestmark = pytest.mark.usefixtures("no_outside_papago_keys")
 
 
 def _server(phrasebook: dict[str, str]) -> PapagoServer:
