@@ -47,16 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     edit.set_defaults(func=run_edit)
 
-    cutout = subparsers.add_parser("cutout", help="the product on transparency")
+    cutout = subparsers.add_parser(
+        "cutout", help="the product on transparency, the size of the photo"
+    )
     cutout.add_argument("photo", type=Path)
     cutout.add_argument("-o", "--output", type=_output_name, required=True)
     cutout.add_argument(
         "--box", type=_box, help="x0,y0,x1,y1: a box around the product"
     )
     cutout.add_argument(
-        "--full-frame",
+        "--crop",
         action="store_true",
-        help="keep the whole photo's frame (a mask that lines up with the photo)",
+        help="crop to the product with a small margin, as the web page's cutout",
     )
     cutout.set_defaults(func=run_cutout)
 
@@ -195,10 +197,11 @@ def run_edit(args: argparse.Namespace) -> int:
 
 
 def run_cutout(args: argparse.Namespace) -> int:
-    """The product on transparency, cropped to it as on the web page.
+    """The product on transparency, the size of the upright photo.
 
-    ``--full-frame`` keeps the photo's whole frame and full size instead, so
-    the result lines up with the photo in other editors.
+    The whole frame lines up with the photo in other editors. ``--crop``
+    gives the web page's cutout instead: the product cropped with a margin,
+    the same file as ``edit --target transparent``.
     """
     from lite_app.cutout import keep_model_memory_low
 
@@ -206,10 +209,10 @@ def run_cutout(args: argparse.Namespace) -> int:
     if _output_refused(args.photo, args.output, "PNG"):
         return EXIT_USAGE
     output = matching_suffix(args.output, "PNG")
-    if args.full_frame:
-        data, notes = _full_frame_cutout(args.photo, args.box)
-    else:
+    if args.crop:
         data, notes = _cropped_cutout(args.photo, args.box)
+    else:
+        data, notes = _full_frame_cutout(args.photo, args.box)
     write_output(output, data)
     _say_how_named(args.output, output, "PNG")
     for ko, en in notes:

@@ -37,9 +37,9 @@ def test_edit_into_a_folder_uses_a_sensible_name(coffee, tmp_path):
     assert Image.open(tmp_path / "coffee-kakao-tall.jpg").size == (750, 1000)
 
 
-def test_full_frame_cutout_is_an_rgba_png_the_size_of_the_photo(coffee, tmp_path):
+def test_cutout_is_an_rgba_png_the_size_of_the_photo(coffee, tmp_path):
     out = tmp_path / "cut.png"
-    done = run_cli("cutout", str(coffee), "--full-frame", "-o", str(out))
+    done = run_cli("cutout", str(coffee), "-o", str(out))
     assert done.returncode == 0, done.stderr
     image = Image.open(out)
     assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (600, 400))

@@ -196,11 +196,9 @@ def test_a_recipe_file_that_is_not_json_is_said_to_be_unreadable(
     assert not output.exists()
 
 
-def test_cutout_crops_to_the_product_like_the_transparent_target(
-    coffee: Path, tmp_path: Path
-) -> None:
+def test_cropped_cutout_is_the_transparent_target(coffee: Path, tmp_path: Path) -> None:
     cut, edited = tmp_path / "cut.png", tmp_path / "edited.png"
-    done = run_cli("cutout", str(coffee), "-o", str(cut))
+    done = run_cli("cutout", str(coffee), "--crop", "-o", str(cut))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(cut)
     run_cli("edit", str(coffee), "--target", "transparent", "-o", str(edited))

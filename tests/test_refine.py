@@ -380,7 +380,7 @@ def test_cutout_command_takes_a_box(tmp_path):
     photo.save(source)
     done = subprocess.run(
         [sys.executable, "-m", "lite_app", "cutout", str(source), "-o", str(out)]
-        + ["--box", "290,170,450,390", "--full-frame"],
+        + ["--box", "290,170,450,390"],
         capture_output=True,
         text=True,
         timeout=300,
