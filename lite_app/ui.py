@@ -1713,13 +1713,28 @@ def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
     cutouts.keep_model_memory_low()
     demo = demo or build_demo()
     on_space = bool(os.environ.get("SPACE_ID"))
-    demo.launch(
-        server_name=os.environ.get("HOST", "0.0.0.0" if on_space else "127.0.0.1"),
-        server_port=settings().port,
-        max_file_size=MAX_UPLOAD,
-        show_error=False,
-        allowed_paths=[str(settings().assets_dir)],
-        **options,
+    host = os.environ.get("HOST", "0.0.0.0" if on_space else "127.0.0.1")
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=settings().port,
+            max_file_size=MAX_UPLOAD,
+            show_error=False,
+            allowed_paths=[str(settings().assets_dir)],
+            **options,
+        )
+    except OSError as error:
+        logger.debug("the server could not listen", exc_info=True)
+        raise SystemExit(_cannot_listen(host, settings().port)) from error
+
+
+def _cannot_listen(host: str, port: int) -> str:
+    """One line for a server that cannot open its address."""
+    return (
+        f"{host}:{port} 에서 서버를 열 수 없습니다. 이 포트를 이미 다른 프로그램이 "
+        "쓰고 있거나 HOST가 이 컴퓨터의 주소가 아닙니다. PORT나 HOST를 바꿔 주세요. / "
+        f"The server cannot listen on {host}:{port}: another program already uses "
+        "the port, or HOST is not an address of this machine. Set another PORT or HOST."
     )
 
 

@@ -5,6 +5,7 @@ request later."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -198,6 +199,20 @@ def test_launch_alone_stops_on_a_bad_setting_in_one_line(refused_starts):
     assert "Traceback" not in output
     (line,) = output.strip().splitlines()
     assert "LITE_EDITS_PER_MINUTE" in line and "0 이상" in line
+
+
+def test_a_port_in_use_stops_the_server_in_one_line(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = str(holder.getsockname()[1])
+        started = _start([sys.executable, "app.py"], tmp_path / "data", PORT=port)
+        code, output = _finish(started)
+    assert code not in (None, 0), output
+    assert "Traceback" not in output
+    line = output.strip().splitlines()[-1]
+    assert f"127.0.0.1:{port}" in line and "PORT" in line
+    assert "서버를 열 수 없습니다" in line and "cannot listen" in line
 
 
 def test_a_good_configuration_still_starts_and_serves(tmp_path):
