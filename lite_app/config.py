@@ -105,7 +105,6 @@ class Settings:
     models_dir: Path
     data_dir: Path
     assets_dir: Path
-    port: int
     cutout_model: str
     scene_model: str
     inpaint_model: str
@@ -120,7 +119,6 @@ def settings() -> Settings:
         models_dir=_env_path("LITE_MODELS_DIR", PROJECT_ROOT / "models"),
         data_dir=_env_path("LITE_DATA_DIR", PROJECT_ROOT / "data"),
         assets_dir=PROJECT_ROOT / "assets",
-        port=whole_number("PORT", 7860, minimum=1, maximum=65535),
         cutout_model=os.environ.get("LITE_CUTOUT_MODEL", "u2netp").strip() or "u2netp",
         scene_model=os.environ.get("LITE_SCENE_MODEL", "stabilityai/sd-turbo"),
         inpaint_model=os.environ.get(
@@ -130,6 +128,11 @@ def settings() -> Settings:
         plan_images=whole_number("LITE_PLAN_IMAGES", 2000),
         log_level=os.environ.get("LITE_LOG_LEVEL", "INFO").strip().upper() or "INFO",
     )
+
+
+def server_port() -> int:
+    """``PORT``, the web server's port; commands that serve nothing never read it."""
+    return whole_number("PORT", 7860, minimum=1, maximum=65535)
 
 
 def log_level(default: str = "INFO") -> int:

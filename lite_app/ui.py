@@ -1671,6 +1671,7 @@ def build_demo() -> gr.Blocks:
 def check_server_settings() -> None:
     """Read every setting the web server uses; raises ``SettingInvalid``."""
     settings()
+    config.server_port()
     config.log_level()
     config.cache_seconds()
     config.one_of("LITE_MALLOC_TRIM", "1", ("0", "1"))
@@ -1717,7 +1718,7 @@ def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
     try:
         demo.launch(
             server_name=host,
-            server_port=settings().port,
+            server_port=config.server_port(),
             max_file_size=MAX_UPLOAD,
             show_error=False,
             allowed_paths=[str(settings().assets_dir)],
@@ -1725,7 +1726,7 @@ def launch(demo: gr.Blocks | None = None, **options: Any) -> None:
         )
     except OSError as error:
         logger.debug("the server could not listen", exc_info=True)
-        raise SystemExit(_cannot_listen(host, settings().port)) from error
+        raise SystemExit(_cannot_listen(host, config.server_port())) from error
 
 
 def _cannot_listen(host: str, port: int) -> str:
