@@ -34,8 +34,13 @@ def setting_invalid(
     name: str, value: str, allowed_ko: str, allowed_en: str, *, show: bool = True
 ) -> SettingInvalid:
     """The error for ``name=value``; ``show=False`` keeps a secret value out."""
-    shown = repr(value[:_SHOWN_VALUE_CHARS]) if show else f"({len(value)}자)"
-    shown_en = repr(value[:_SHOWN_VALUE_CHARS]) if show else f"({len(value)} chars)"
+    if show:
+        shown = shown_en = repr(value[:_SHOWN_VALUE_CHARS])
+    else:
+        shown, shown_en = (
+            f"{len(value)}자짜리 값",
+            f"a value of {len(value)} characters",
+        )
     return SettingInvalid(
         f"설정 {name}의 값 {shown}은(는) 쓸 수 없습니다. {allowed_ko}",
         f"The setting {name} cannot be {shown_en}: {allowed_en}.",

@@ -56,9 +56,13 @@ TARGETS: dict[str, Target] = {
         Target("gmarket", "G마켓", "G-market", (1000, 1000), 2 * MB),
         Target("auction", "옥션", "Auction", (1000, 1000), 2 * MB),
         Target("interpark", "인터파크", "Interpark", (1000, 1000), 1 * MB),
-        Target("kakao", "카카오톡 스토어", "Kakao talk store", (750, 750), 10 * MB),
+        Target("kakao", "카카오톡 스토어", "KakaoTalk Store", (750, 750), 10 * MB),
         Target(
-            "kakao-tall", "카카오톡 스토어 세로", "Kakao tall", (750, 1000), 10 * MB
+            "kakao-tall",
+            "카카오톡 스토어 세로",
+            "KakaoTalk Store, tall",
+            (750, 1000),
+            10 * MB,
         ),
         Target("instagram", "인스타그램", "Instagram", (1080, 1080), 8 * MB),
         Target(
@@ -79,7 +83,7 @@ def parse_target(name: str) -> Target:
     match = _CUSTOM.match(key)
     if not match:
         raise LookInvalid(
-            "알 수 없는 판매처(크기)입니다. "
+            f"알 수 없는 판매처(크기)입니다: {name[:40]!r}. "
             "목록에서 고르거나 1000x1000처럼 입력해 주세요.",
             f"Unknown target {name[:40]!r}: pick one from the list or give "
             "a size like 1000x1000.",
@@ -88,7 +92,8 @@ def parse_target(name: str) -> Target:
     low, high = CUSTOM_SIDES
     if not (low <= width <= high and low <= height <= high):
         raise LookInvalid(
-            f"이미지 크기는 가로세로 {low}~{high} 픽셀이어야 합니다.",
+            f"이미지 크기는 가로세로 {low}~{high} 픽셀이어야 합니다 "
+            f"(받은 값: {width}x{height}).",
             f"Each side must be between {low} and {high} pixels, got {width}x{height}.",
         )
     return Target(

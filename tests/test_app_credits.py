@@ -506,7 +506,9 @@ def test_in_the_browser_the_visitor_stays_and_an_empty_balance_keeps_the_work(
     # Wait for the new target's preview: the look has changed by then.
     before = page.locator("#preview img").first.get_attribute("src")
     page.locator("#target input").click()
-    page.get_by_role("option", name="카카오톡 스토어 세로 (Kakao tall)").click()
+    page.get_by_role(
+        "option", name="카카오톡 스토어 세로 (KakaoTalk Store, tall)"
+    ).click()
     page.wait_for_function(
         """([before]) => {
             const img = document.querySelector('#preview img');
@@ -520,7 +522,7 @@ def test_in_the_browser_the_visitor_stays_and_an_empty_balance_keeps_the_work(
     toast.wait_for(state="visible", timeout=90_000)
     assert "남은 이미지가 없습니다" in toast.inner_text()
     assert "rocket" in page.locator("#photo").inner_text()
-    assert "Kakao tall" in page.locator("#target input").input_value()
+    assert "KakaoTalk Store, tall" in page.locator("#target input").input_value()
     assert page.locator("#preview img").first.is_visible()
 
     data_dir = browser_app.data_dir

@@ -114,7 +114,9 @@ def test_a_seller_uploads_switches_scene_and_target_and_downloads(
     marble = preview_src(page, other_than=first)
 
     page.locator("#target input").click()
-    page.get_by_role("option", name="카카오톡 스토어 세로 (Kakao tall)").click()
+    page.get_by_role(
+        "option", name="카카오톡 스토어 세로 (KakaoTalk Store, tall)"
+    ).click()
     preview_src(page, other_than=marble)
     assert preview_size(page) == (384, 512)
 
@@ -268,5 +270,5 @@ def test_the_english_page_shows_no_korean_outside_the_sellers_data(page, app):
 
     page.locator("#target input").click()
     options = [option.inner_text() for option in page.get_by_role("option").all()]
-    assert "Kakao tall" in options
+    assert "KakaoTalk Store, tall" in options
     assert [option for option in options if HANGUL.search(option)] == []

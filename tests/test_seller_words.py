@@ -276,3 +276,14 @@ def test_a_box_outside_the_photo_is_refused_and_one_around_the_product_used(
         edit(small_photo, Look(box=(5000, 5000, 5100, 5100)))
     assert "사진(1200x900 픽셀) 밖에" in refused.value.message_ko
     assert "outside the photo (1200x900 pixels)" in refused.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("target", "given"), [("nope", "'nope'"), ("9999x9999", "9999x9999")]
+)
+def test_a_bad_target_names_what_was_given_in_both_languages(target, given):
+    from lite_app.export import parse_target
+
+    with pytest.raises(LookInvalid) as refused:
+        parse_target(target)
+    assert given in refused.value.message_ko and given in refused.value.message_en

@@ -76,7 +76,7 @@ def test_switch_to_english_names_scenes_and_targets_in_english():
     captions = [caption for _, caption in by_label["Scene"]["value"]]
     assert captions == [preset.name_en for preset in presets.list_presets()]
     choices = dict(by_label["Marketplace / size"]["choices"])
-    assert choices["Kakao tall"] == "kakao-tall"
+    assert choices["KakaoTalk Store, tall"] == "kakao-tall"
     assert sorted(choices.values()) == sorted(TARGETS)
 
 
@@ -87,7 +87,7 @@ def test_switch_back_to_korean_restores_korean_words():
     assert "고화질 이미지 만들기" in words
     assert "세부 조정" in words
     assert "예: 대리석 테이블 위, 아침 햇살" in words
-    assert "카카오톡 스토어 세로 (Kakao tall)" in words
+    assert "카카오톡 스토어 세로 (KakaoTalk Store, tall)" in words
 
 
 def test_a_bilingual_notice_keeps_its_english_lines_in_english():
