@@ -11,6 +11,7 @@ import argparse
 import errno
 import io
 import logging
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -162,12 +163,27 @@ def _output_name(text: str) -> Path:
             "저장할 파일 이름이 비어 있습니다. 파일 이름이나 폴더를 지정해 주세요 / "
             "the output name is empty; give a file name or a folder"
         )
-    if path.name.lower() in PHOTO_SUFFIXES:
+    if text.endswith(("/", os.sep)):
+        return _new_folder(path)
+    if path.name.strip().lower() in PHOTO_SUFFIXES:
+        ending = path.name.strip()
         raise argparse.ArgumentTypeError(
-            f"{path.name}은(는) 확장자뿐입니다. 앞에 이름을 붙여 주세요 "
-            f"(예: result{path.name}) / {path.name} is only a file ending; "
-            f"put a name before it (for example result{path.name})"
+            f"{ending}은(는) 확장자뿐입니다. 앞에 이름을 붙여 주세요 "
+            f"(예: result{ending}) / {ending} is only a file ending; "
+            f"put a name before it (for example result{ending})"
         )
+    return path
+
+
+def _new_folder(path: Path) -> Path:
+    """``-o sub/``: a folder, made if it is not there yet."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"폴더 {path}을(를) 만들 수 없습니다 ({error.strerror}) / "
+            f"cannot make the folder {path} ({error.strerror})"
+        ) from None
     return path
 
 

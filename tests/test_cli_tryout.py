@@ -246,3 +246,24 @@ def test_a_missing_recipe_file_is_named_as_a_missing_file(
     assert "레시피 파일이 없습니다" in done.stderr and "nosuch.json" in done.stderr
     assert "link" not in done.stderr
     assert not output.exists()
+
+
+def test_an_output_ending_in_a_slash_is_a_folder_made_for_it(
+    coffee: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sub"
+    done = run_cli("edit", str(coffee), "-o", f"{folder}/")
+    assert done.returncode == 0, done.stderr
+    assert folder.is_dir()
+    written = Path(done.stdout.strip())
+    assert written.parent == folder and written.suffix == ".jpg"
+    assert Image.open(written).size == (1000, 1000)
+
+
+def test_a_name_of_only_a_space_and_an_ending_is_refused(
+    coffee: Path, tmp_path: Path
+) -> None:
+    done = run_cli("edit", str(coffee), "-o", str(tmp_path / " .jpg"))
+    assert done.returncode == 2
+    assert "확장자뿐" in done.stderr and "only a file ending" in done.stderr
+    assert not (tmp_path / " .jpg").exists()
