@@ -40,7 +40,10 @@ or cluttered background, or when the model itself was lost and the backdrop
 rescue took over, the body gets the model's own guess, which is usually too
 opaque. An opaque product that is faint inside a clearly drawn outline (a
 pale tray with a dark rim) on a background of nearly its colour is read as
-see-through too. A matting model would lift both; none is available here.
+see-through too. The reverse also happens: a glass whose body is tinted so
+faintly that it matches the background within its noise, inside a darker rim,
+looks like a ring around a hole, and its body is cut away as a hole would be.
+A matting model would lift all three; none is available here.
 """
 
 from __future__ import annotations
