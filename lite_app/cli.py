@@ -9,16 +9,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
+from lite_app.config import LOG_LEVELS, SettingInvalid, one_of, settings
 from lite_app.errors import LiteError
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL")
 
 # Modules that add subcommands; each has register(subparsers).
 COMMAND_MODULES: list[str] = [
@@ -26,10 +25,6 @@ COMMAND_MODULES: list[str] = [
     "lite_app.admin_cli",
     "lite_app.words.cli",
 ]
-
-
-class SettingInvalid(LiteError):
-    """A setting in the environment cannot be used."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,21 +53,11 @@ def log_level_setting() -> str:
 
     Raises :class:`SettingInvalid` for a name ``logging`` does not know.
     """
-    level = os.environ.get("LITE_LOG_LEVEL", "").strip().upper() or "WARNING"
-    if level not in LOG_LEVELS:
-        raise SettingInvalid(
-            f"LITE_LOG_LEVEL 값 {level!r}은(는) 로그 수준이 아닙니다. "
-            "DEBUG, INFO, WARNING, ERROR 중 하나로 정해 주세요.",
-            f"LITE_LOG_LEVEL {level!r} is not a log level. "
-            "Use DEBUG, INFO, WARNING or ERROR.",
-        )
-    return level
+    return one_of("LITE_LOG_LEVEL", "WARNING", LOG_LEVELS).upper()
 
 
 def check_settings() -> None:
     """Read every setting once, so a bad one stops a command before it starts."""
-    from lite_app.config import settings
-
     try:
         settings()
     except LiteError:

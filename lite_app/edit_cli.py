@@ -379,7 +379,9 @@ def run_batch(args: argparse.Namespace) -> int:
     names = output_names([path.name for path in photos], parse_target(look.target))
     make_folder(args.output_dir)
     failed: list[tuple[Path, str]] = []
-    for path in tqdm(photos, desc="photos", unit="photo", file=sys.stderr):
+    # The bar shows in a terminal only; a log or a pipe gets no bar lines.
+    bar = tqdm(photos, desc="photos", unit="photo", file=sys.stderr, disable=None)
+    for path in bar:
         output = args.output_dir / names[path.name]
         try:
             result = edit(path, look, photo_name=path.name, download_weights=True)

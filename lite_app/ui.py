@@ -1684,7 +1684,8 @@ def check_server_settings() -> None:
 def _check_secret() -> None:
     secret = os.environ.get(visitors.SECRET_ENV, "")
     least = visitors.MIN_SECRET_CHARS
-    if secret and len(secret) < least:
+    # Spaces around a secret are no part of its strength.
+    if secret and len(secret.strip()) < least:
         raise config.setting_invalid(
             visitors.SECRET_ENV,
             secret,

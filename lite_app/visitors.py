@@ -133,10 +133,10 @@ def server_secret(data_dir: Path | None = None) -> bytes:
     """The signing secret: ``LITE_SECRET``, or the one kept in the data folder."""
     from_env = os.environ.get(SECRET_ENV, "")
     if from_env:
-        if len(from_env) < MIN_SECRET_CHARS:
+        if len(from_env.strip()) < MIN_SECRET_CHARS:
             raise ValueError(
-                f"{SECRET_ENV} must be at least {MIN_SECRET_CHARS} characters, "
-                f"got {len(from_env)}"
+                f"{SECRET_ENV} must be at least {MIN_SECRET_CHARS} characters "
+                f"besides spaces, got {len(from_env.strip())}"
             )
         return from_env.encode("utf-8")
     path = (data_dir or settings().data_dir) / SECRET_FILE_NAME

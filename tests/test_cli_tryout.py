@@ -234,6 +234,16 @@ def test_batch_prints_each_written_path_and_where_shared_names_went(
     assert "- a.jpg -> a-jpg-2-smartstore.jpg" in done.stderr
     assert "- a.png -> a-png-smartstore.jpg" in done.stderr
     assert "broken.jpg" in done.stderr
+    # Not a terminal: no progress bar lines mixed into what a log keeps.
+    assert "photo/s" not in done.stderr and "\r" not in done.stderr
+
+
+def test_the_command_line_words_a_bad_log_level_as_the_server_does() -> None:
+    done = run_cli("scenes", env=env_with(LITE_LOG_LEVEL="LOUD"))
+    assert done.returncode == 2
+    korean, english = done.stderr.strip().splitlines()
+    for line in (korean, english):
+        assert "DEBUG, INFO, WARNING, ERROR, CRITICAL" in line and "'LOUD'" in line
 
 
 def test_a_missing_recipe_file_is_named_as_a_missing_file(

@@ -91,6 +91,13 @@ def test_the_defaults_pass_the_check(clean_settings):
     ui.check_server_settings()
 
 
+def test_a_secret_of_spaces_is_refused(clean_settings, monkeypatch):
+    monkeypatch.setenv("LITE_SECRET", " " * 40)
+    with pytest.raises(SettingInvalid) as refused:
+        ui.check_server_settings()
+    assert "LITE_SECRET" in refused.value.message_en
+
+
 def test_a_short_secret_is_never_shown(clean_settings):
     clean_settings.setenv("LITE_SECRET", SHORT_SECRET)
     with pytest.raises(SettingInvalid) as caught:
