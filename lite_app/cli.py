@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from lite_app.config import LOG_LEVELS, SettingInvalid, one_of, settings
+from lite_app.config import SettingInvalid, log_level, settings
 from lite_app.errors import LiteError
 
 logger = logging.getLogger(__name__)
@@ -40,20 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool = False) -> None:
-    level = "DEBUG" if verbose else log_level_setting()
+    level = logging.DEBUG if verbose else log_level("WARNING")
     logging.basicConfig(
         level=level,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-
-
-def log_level_setting() -> str:
-    """``LITE_LOG_LEVEL`` as a level name (WARNING when unset).
-
-    Raises :class:`SettingInvalid` for a name ``logging`` does not know.
-    """
-    return one_of("LITE_LOG_LEVEL", "WARNING", LOG_LEVELS).upper()
 
 
 def check_settings() -> None:

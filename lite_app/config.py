@@ -115,7 +115,6 @@ class Settings:
     inpaint_model: str
     trial_images: int
     plan_images: int
-    log_level: str
 
 
 def settings() -> Settings:
@@ -131,7 +130,6 @@ def settings() -> Settings:
         ),
         trial_images=whole_number("LITE_TRIAL_IMAGES", 5),
         plan_images=whole_number("LITE_PLAN_IMAGES", 2000),
-        log_level=os.environ.get("LITE_LOG_LEVEL", "INFO").strip().upper() or "INFO",
     )
 
 

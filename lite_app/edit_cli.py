@@ -178,31 +178,28 @@ def _output_name(text: str) -> Path:
 def _new_folder(path: Path) -> Path:
     """``-o sub/``: a folder, made if it is not there yet."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise argparse.ArgumentTypeError(
-            f"폴더 {path}을(를) 만들 수 없습니다 ({error.strerror}) / "
-            f"cannot make the folder {path} ({error.strerror})"
-        ) from None
+        make_folder(path)
+    except LiteError as error:
+        message = f"{error.message_ko} / {error.message_en}"
+        raise argparse.ArgumentTypeError(message) from None
     return path
 
 
 def run_edit(args: argparse.Namespace) -> int:
     from lite_app.cutout import keep_model_memory_low
     from lite_app.editor import edit
-    from lite_app.export import parse_target
+    from lite_app.export import file_name, parse_target
 
     keep_model_memory_low()
     look = _look_or_exit(args)
     if look is None:
         return EXIT_USAGE
-    expected = parse_target(look.target).format
-    if args.output is not None and _output_refused(args.photo, args.output, expected):
+    target = parse_target(look.target)
+    default_name = file_name(args.photo.name, target)
+    asked = _output_path(args.output, default_name, args.photo.parent)
+    if _output_refused(args.photo, asked, target.format):
         return EXIT_USAGE
     result = edit(args.photo, look, photo_name=args.photo.name, download_weights=True)
-    asked = _output_path(args.output, result.filename, args.photo.parent)
-    if _output_refused(args.photo, asked, result.format):
-        return EXIT_USAGE
     output = matching_suffix(asked, result.format)
     write_output(output, result.data)
     _say_how_named(asked, output, result.format)
@@ -376,7 +373,8 @@ def run_batch(args: argparse.Namespace) -> int:
         for path in args.input_dir.iterdir()
         if path.is_file() and path.suffix.lower() in PHOTO_SUFFIXES
     )
-    names = output_names([path.name for path in photos], parse_target(look.target))
+    target = parse_target(look.target)
+    names = output_names([path.name for path in photos], target)
     make_folder(args.output_dir)
     failed: list[tuple[Path, str]] = []
     # The bar shows in a terminal only; a log or a pipe gets no bar lines.
@@ -390,7 +388,7 @@ def run_batch(args: argparse.Namespace) -> int:
             failed.append((path, error.user_message()))
             continue
         tqdm.write(str(output), file=sys.stdout)
-    _report_shared_names(names, parse_target(look.target))
+    _report_shared_names(names, target)
     _report_batch(len(photos), failed)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
 
