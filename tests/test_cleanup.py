@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from browser import free_port
 
 from lite_app import ui
 
@@ -73,7 +74,6 @@ def test_repeated_previews_leave_no_new_files_in_the_upload_cache(
     tmp_path, monkeypatch
 ):
     gradio_client = pytest.importorskip("gradio_client")
-    import socket
 
     from conftest import jpeg_bytes, synthetic_product
 
@@ -83,9 +83,7 @@ def test_repeated_previews_leave_no_new_files_in_the_upload_cache(
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
     warm_up(download=True)
     demo = ui.build_demo()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     demo.launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
     )

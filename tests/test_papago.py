@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import free_port
 from papago_server import DOCUMENTED_ERRORS, PapagoServer, Reply
 
 from lite_app.config import PROJECT_ROOT
@@ -199,9 +199,7 @@ def test_one_session_keeps_one_connection(client, server):
 
 
 def test_an_unreachable_service_is_a_typed_error():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/nmt/v1/translation"
     with PapagoClient(CLIENT_ID, CLIENT_SECRET, url=url, timeout=1.0) as papago:
         with pytest.raises(PapagoError) as caught:

@@ -10,12 +10,12 @@ and, where a test needs time to act, to wait a moment after each step.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from browser import free_port
 from conftest import jpeg_bytes, png_bytes, real_photo, synthetic_product
 from PIL import Image
 from tiny_pipelines import build_scene_pipelines, use_tiny_pipelines
@@ -49,9 +49,7 @@ def app_url():
 
     warm_up(download=True)
     demo = ui.build_demo()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     demo.launch(
         server_name="127.0.0.1",
         server_port=port,
